@@ -1,0 +1,38 @@
+"""The night's plan: which visits the config calls for, in the order they are made."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from crawler.config import AgencyConfig, Config
+
+TargetKind = Literal["portal", "service"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One thing to visit: an agency's portal front page or one declared service."""
+
+    kind: TargetKind
+    target_id: str
+    agency_id: str
+    url: str
+    name: str
+
+
+def targets_of(agency: AgencyConfig) -> list[Target]:
+    out = [Target("portal", agency.id, agency.id, agency.portal, agency.name)]
+    out += [Target("service", s.id, agency.id, s.url, s.name) for s in agency.services]
+    return out
+
+
+def plan(config: Config, agency_id: str | None = None) -> list[Target]:
+    agencies = [config.agency(agency_id)] if agency_id else list(config.agencies)
+    return [target for agency in agencies for target in targets_of(agency)]
+
+
+def agency_rows(config: Config) -> list[dict]:
+    """The config's agencies as plain rows for the store (evidence/ does not import config models)."""
+    return [{**a.model_dump(exclude={"services"}), "services": [s.model_dump() for s in a.services]}
+            for a in config.agencies]
