@@ -1,0 +1,74 @@
+"""The architecture holds: dependencies point one way, and every command explains itself."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import click
+import pytest
+
+from crawler.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+FORBIDDEN = {
+    "checks": {"crawler", "evidence", "demoworld", "playwright", "scrapy", "sqlite_utils", "sqlite3", "requests",
+               "urllib.request", "httpx", "socket"},
+    "evidence": {"crawler", "demoworld", "playwright", "scrapy"},
+    "crawler": {"demoworld"},
+}
+MAY_IMPORT_DEMOWORLD = {"crawler/commands_world.py"}
+
+
+def imports_of(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_dependencies_point_one_way(package):
+    bad = []
+    for path in sorted((REPO / package).rglob("*.py")):
+        relative = path.relative_to(REPO).as_posix()
+        for name in imports_of(path):
+            for forbidden in FORBIDDEN[package]:
+                if (name == forbidden or name.startswith(forbidden + ".")) and relative not in MAY_IMPORT_DEMOWORLD:
+                    bad.append(f"{relative} imports {name}")
+    assert bad == []
+
+
+def test_config_folder_holds_no_code():
+    assert not [p for p in (REPO / "config").rglob("*") if p.suffix in (".py", ".sh", ".js")]
+
+
+def walk(command: click.Command, prefix: str = "kiemtra"):
+    yield prefix, command
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            yield from walk(sub, f"{prefix} {name}")
+
+
+def test_every_command_has_help_with_an_example():
+    missing = []
+    for name, command in walk(main):
+        if isinstance(command, click.Group):
+            if not (command.help or "").strip():
+                missing.append(f"{name}: no help")
+            continue
+        if "Example" not in (command.help or ""):
+            missing.append(f"{name}: no example")
+        for param in command.params:
+            if isinstance(param, click.Option) and not param.help:
+                missing.append(f"{name} {param.opts[0]}: no help")
+    assert missing == []
+
+
+def test_every_setting_has_help():
+    from crawler.settings import describe
+
+    assert all(help_text for _, _, help_text in describe())

@@ -1,0 +1,89 @@
+"""The store: migrations, content-addressed artifacts, and readers beside a writer (WAL)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from evidence import migrations
+from evidence.errors import SchemaTooNew
+from evidence.store import Store
+
+
+def test_migrations_apply_once_and_count(tmp_path):
+    with Store(tmp_path) as store:
+        version = store.schema_version
+        assert version == len(migrations.MIGRATIONS)
+        assert {"agencies", "services", "procedures", "jobs", "runs", "steps", "artifacts", "verdicts"} <= set(store.db.table_names())
+        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with Store(tmp_path) as again:
+        assert again.schema_version == version
+        assert migrations.apply(again.db) == []
+
+
+def test_newer_store_is_refused(tmp_path):
+    with Store(tmp_path) as store:
+        store.db["_migrations"].insert({"name": "9999_from_the_future", "applied_at": "x"})
+    with pytest.raises(SchemaTooNew):
+        Store(tmp_path)
+
+
+def test_artifacts_are_content_addressed_and_read_only(tmp_path):
+    with Store(tmp_path) as store:
+        store.sync_agencies([{"id": "a", "name": "A", "group": "tinh", "portal": "http://x/", "services": []}])
+        run = store.start_run("portal", "a", "a")
+        first = store.keep_bytes(run, b"<html>xin chao</html>", ".html", "html")
+        second = store.keep_bytes(run, b"<html>xin chao</html>", ".html", "html")
+        assert first.path == second.path
+        assert first.sha256 == hashlib.sha256(b"<html>xin chao</html>").hexdigest()
+        assert first.path.name == f"{first.sha256}.html"
+        assert not os.access(first.path, os.W_OK) or os.geteuid() == 0
+        assert oct(first.path.stat().st_mode & 0o777) == "0o444"
+        assert store.db["artifacts"].count == 1
+        assert [a["role"] for a in store.run_artifacts(run)] == ["html"]
+        assert list(store.artifacts.tmp.iterdir()) == []
+
+
+def test_sync_agencies_updates_in_place(tmp_path):
+    agency = {"id": "a", "name": "A", "group": "bo", "portal": "http://x/",
+              "services": [{"id": "s1", "name": "Đăng ký khai sinh", "url": "http://x/1", "declared_level": 3}]}
+    with Store(tmp_path) as store:
+        store.sync_agencies([agency])
+        agency["services"][0]["declared_level"] = 4
+        store.sync_agencies([agency])
+        assert store.db["services"].get("s1")["declared_level"] == 4
+        assert store.db["services"].count == 1
+
+
+READER = textwrap.dedent("""
+    import sqlite3, sys, time
+    db = sqlite3.connect(sys.argv[1], timeout=1)
+    seen = 0
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        seen = db.execute("select count(*) from runs").fetchone()[0]
+        if seen >= 200:
+            break
+    print(seen)
+""")
+
+
+def test_second_process_reads_while_writing(tmp_path):
+    with Store(tmp_path) as store:
+        store.sync_agencies([{"id": "a", "name": "A", "group": "tinh", "portal": "http://x/", "services": []}])
+        reader = subprocess.Popen([sys.executable, "-c", READER, str(store.db_path)], stdout=subprocess.PIPE, text=True)
+        for index in range(200):
+            run = store.start_run("portal", "a", "a")
+            store.keep_bytes(run, f"page {index}".encode(), ".html", "html")
+            store.finish_run(run, outcome="ok", http_status=200)
+        out, _ = reader.communicate(timeout=30)
+    assert reader.returncode == 0
+    assert int(out) == 200
+    check = sqlite3.connect(tmp_path / "kiemtra.db")
+    assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
