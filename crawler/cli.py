@@ -141,4 +141,4 @@ def setup_command() -> None:
     console.print(f"ffmpeg cho video: {ffmpeg or 'không có — video sẽ không được ghi (apt-get install ffmpeg)'}")
 
 
-from crawler import commands_crawl, commands_world  # noqa: E402,F401  (they register their commands)
+from crawler import commands_catalogue, commands_crawl, commands_portal, commands_service, commands_world  # noqa: E402,F401  (they register their commands)

@@ -5,6 +5,7 @@ These are the only product code that imports `demoworld`; nothing else may.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -31,6 +32,11 @@ def write_world_config(world, directory: Path, template: Path = DEFAULT_CONFIG_D
     if (directory / "agencies").exists():
         shutil.rmtree(directory / "agencies")
     world.write_config(directory)
+    settings = directory / "settings.yaml"
+    text = settings.read_text(encoding="utf-8") if settings.exists() else ""
+    text = re.sub(r"(?ms)^mailbox:.*?(?=^\S|\Z)", "", text).rstrip("\n")
+    settings.write_text(f"{text}\n\n# The demo world's inbox, where the bot reads its confirmation mail.\n"
+                        f"mailbox:\n  kind: http\n  url: {world.urls['mail']}\n", encoding="utf-8")
     return directory
 
 

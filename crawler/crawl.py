@@ -11,9 +11,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from playwright.async_api import async_playwright
+from playwright.async_api import Browser, async_playwright
 
 from crawler.browser import ensure_ffmpeg, launch_options
+from crawler.check_service import check_service
 from crawler.navigate import HostLimiter, host_of
 from crawler.plan import Target
 from crawler.settings import Settings
@@ -46,7 +47,10 @@ async def run_visits(targets: Sequence[Target], settings: Settings, store: Store
         try:
             async def one(target: Target) -> None:
                 async with limiter.check_slot(host_of(target.url)), slots:
-                    result = await visit(browser, target, store, settings, limiter)
+                    if target.service is not None:
+                        result = await _check(browser, target, store, settings, limiter)
+                    else:
+                        result = await visit(browser, target, store, settings, limiter)
                 summary.results.append(result)
                 if on_done is not None:
                     on_done(result)
@@ -55,6 +59,15 @@ async def run_visits(targets: Sequence[Target], settings: Settings, store: Store
         finally:
             await browser.close()
     return summary
+
+
+async def _check(browser: Browser, target: Target, store: Store, settings: Settings,
+                 limiter: HostLimiter) -> VisitResult:
+    assert target.service is not None
+    done = await check_service(browser, target.agency, target.service, store, settings, limiter)
+    run = store.run(done.run_id)
+    return VisitResult(target, done.run_id, run["outcome"], run["http_status"], run["final_url"] or target.url,
+                       run["title"] or "", done.duration_ms, run["error_kind"], None, done.verdict)
 
 
 def crawl(targets: Sequence[Target], settings: Settings, store: Store,

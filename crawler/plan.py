@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from crawler.config import AgencyConfig, Config
+from crawler.config import AgencyConfig, Config, ServiceConfig
 
 TargetKind = Literal["portal", "service"]
 
@@ -19,11 +19,13 @@ class Target:
     agency_id: str
     url: str
     name: str
+    agency: AgencyConfig
+    service: ServiceConfig | None = None
 
 
 def targets_of(agency: AgencyConfig) -> list[Target]:
-    out = [Target("portal", agency.id, agency.id, agency.portal, agency.name)]
-    out += [Target("service", s.id, agency.id, s.url, s.name) for s in agency.services]
+    out = [Target("portal", agency.id, agency.id, agency.portal, agency.name, agency)]
+    out += [Target("service", s.id, agency.id, s.url, s.name, agency, s) for s in agency.services]
     return out
 
 

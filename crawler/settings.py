@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Mapping
+from datetime import date
+from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -51,9 +52,45 @@ class Browser(_Group):
     viewport_height: int = Field(900, ge=320, description="Viewport height in CSS pixels.")
 
 
+class Identity(_Group):
+    full_name: str = Field("Nguyễn Văn Kiểm", description="Full name of the synthetic citizen the bot acts as.")
+    id_number: str = Field("001090012345", description="Citizen ID (CCCD) number of the synthetic citizen.")
+    birth_date: date = Field(date(1990, 5, 17), description="Date of birth of the synthetic citizen.")
+    phone: str = Field("0912345678", description="Phone number of the synthetic citizen.")
+    email: str = Field("kiemtra.{run}@hopthu.demo", description="Mailbox address; {run} becomes the run id, so every check registers afresh.")
+    address: str = Field("Số 1 Trần Hưng Đạo, phường Hàng Bài, quận Hoàn Kiếm, Hà Nội", description="Postal address of the synthetic citizen.")
+
+
+class Mailbox(_Group):
+    kind: Literal["http", "imap", "none"] = Field("http", description="How the bot reads confirmation mail: http (a JSON inbox such as the demo world's), imap, or none.")
+    url: str = Field("http://127.0.0.1:8702/", description="Base URL of the JSON inbox (kind http).")
+    imap_host: str = Field("", description="IMAP server (kind imap); the password comes from KIEMTRA_IMAP_PASSWORD.")
+    imap_user: str = Field("", description="IMAP user name (kind imap).")
+    wait_s: float = Field(20.0, gt=0, description="Seconds to wait for a confirmation mail to arrive.")
+
+
+class Matching(_Group):
+    strong: float = Field(88.0, ge=0, le=100, description="Score (0-100) from which a declared name matches a procedure strongly (R5).")
+    weak: float = Field(80.0, ge=0, le=100, description="Score from which a name matches weakly: an inspector confirms; below it, no match.")
+    margin: float = Field(2.0, ge=0, le=100, description="Points a strong match must lead the next different procedure by; closer is weak.")
+    candidates: int = Field(40, ge=1, le=1000, description="Candidates taken from the catalogue index and scored for each name.")
+
+
 class Serve(_Group):
     host: str = Field("127.0.0.1", description="Address the evidence browser listens on.")
     port: int = Field(8800, ge=1, le=65535, description="Port the evidence browser listens on.")
+
+
+class Portal(_Group):
+    max_pages: int = Field(60, ge=1, description="Pages the portal spider fetches from one portal at most.")
+    max_depth: int = Field(3, ge=0, description="Clicks from the home page the portal spider follows at most.")
+    max_seconds: float = Field(120.0, gt=0, description="Seconds one portal crawl may take before it stops.")
+    download_delay_s: float = Field(0.25, ge=0, description="Seconds between two requests of the portal spider to one host.")
+
+
+class Review(_Group):
+    threshold: float = Field(0.25, ge=0, le=1, description="R2: two inspectors' scores differing by more than this share of a criterion's points are re-checked.")
+    sample_fraction: float = Field(0.2, ge=0, le=1, description="R2: share of the agreeing criteria the appraiser spot-checks.")
 
 
 class Settings(_Group):
@@ -66,7 +103,12 @@ class Settings(_Group):
     retry: Retry = Field(default_factory=Retry, description="When failed checks run again (R6).")
     capture: Capture = Field(default_factory=Capture, description="What evidence every visit records (R9).")
     browser: Browser = Field(default_factory=Browser, description="The browser.")
+    identity: Identity = Field(default_factory=Identity, description="The synthetic citizen the bot acts as (R7).")
+    mailbox: Mailbox = Field(default_factory=Mailbox, description="Where the bot reads confirmation mail.")
+    matching: Matching = Field(default_factory=Matching, description="Matching declared names to CSDL TTHC (R3, R5).")
     serve: Serve = Field(default_factory=Serve, description="The evidence browser.")
+    portal: Portal = Field(default_factory=Portal, description="Bounds of the portal crawl (category 3).")
+    review: Review = Field(default_factory=Review, description="Two inspectors and the appraiser (R1, R2).")
 
     @property
     def db_path(self) -> Path:

@@ -6,6 +6,7 @@ large to paint) is noted in the step's detail and the step keeps its own outcome
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,9 @@ from evidence.store import Store, utc_now
 # Chromium cannot paint taller than this in one screenshot; past it we keep the viewport.
 MAX_SCREENSHOT_HEIGHT = 16000
 SCREENSHOT_TIMEOUT_MS = 15000
+# A page still loading (a server that holds its answer) must not hold the evidence hostage.
+EVIDENCE_TIMEOUT_S = 5.0
+_HEIGHT = "() => document.documentElement ? document.documentElement.scrollHeight : 0"
 
 
 @dataclass
@@ -46,7 +50,8 @@ class StepRecorder:
                                "url": page.url if page is not None and not page.is_closed() else ""}
         if page is not None and not page.is_closed():
             row["screenshot_sha256"] = await self._screenshot(page, detail)
-            row["html_sha256"] = await self._html(page, detail)
+            if "page_unresponsive" not in detail:
+                row["html_sha256"] = await self._html(page, detail)
         row["detail"] = detail
         self.store.add_step(self.run_id, row)
         self.steps.append(row)
@@ -56,11 +61,16 @@ class StepRecorder:
         if not self.capture.screenshots:
             return None
         try:
-            height = await page.evaluate("() => document.documentElement ? document.documentElement.scrollHeight : 0")
+            height = await asyncio.wait_for(page.evaluate(_HEIGHT), EVIDENCE_TIMEOUT_S)
+        except (PlaywrightError, asyncio.TimeoutError):
+            detail["page_unresponsive"] = True  # still waiting for a server that holds its answer
+            return None
+        try:
             full = isinstance(height, (int, float)) and height <= MAX_SCREENSHOT_HEIGHT
-            png = await page.screenshot(full_page=full, timeout=SCREENSHOT_TIMEOUT_MS, animations="disabled")
-        except PlaywrightError as error:
-            detail["screenshot_error"] = str(error).splitlines()[0]
+            png = await asyncio.wait_for(page.screenshot(full_page=full, timeout=SCREENSHOT_TIMEOUT_MS,
+                                                         animations="disabled"), EVIDENCE_TIMEOUT_S)
+        except (PlaywrightError, asyncio.TimeoutError) as error:
+            detail["screenshot_error"] = (str(error).splitlines() or ["hết thời gian chờ"])[0]
             return None
         if not full:
             detail["screenshot_clipped"] = True
@@ -70,8 +80,8 @@ class StepRecorder:
         if not self.capture.html:
             return None
         try:
-            html = await page.content()
-        except PlaywrightError as error:
-            detail["html_error"] = str(error).splitlines()[0]
+            html = await asyncio.wait_for(page.content(), EVIDENCE_TIMEOUT_S)
+        except (PlaywrightError, asyncio.TimeoutError) as error:
+            detail["html_error"] = (str(error).splitlines() or ["hết thời gian chờ"])[0]
             return None
         return self.store.keep_bytes(self.run_id, html.encode("utf-8"), ".html", "html").sha256

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from playwright.async_api import Browser, Page
 
+from checks.service_level import ServiceVerdict
 from crawler import __version__
 from crawler.browser import context_options
 from crawler.errors import NavigationTimeout, VisitError
@@ -35,6 +36,7 @@ class VisitResult:
     duration_ms: int
     error_kind: str | None = None
     error: str | None = None
+    verdict: ServiceVerdict | None = None
 
 
 def outcome_of(status: int | None) -> str:

@@ -85,7 +85,8 @@ def _core(db: sqlite_utils.Database) -> None:
     db["run_artifacts"].create({"run_id": str, "sha256": str, "role": str}, pk=("run_id", "sha256", "role"),
                                foreign_keys=[("run_id", "runs", "id"), ("sha256", "artifacts", "sha256")])
     db["verdicts"].create({
-        "run_id": str, "target_id": str, "level": int, "mode": str, "reasons": str, "rule_version": str,
-        "created_at": str,
+        "run_id": str, "target_id": str, "level": int, "mode": str, "outcome": str, "catalogue": str,
+        "reasons": str, "rules": str,
+        "rule_version": str, "created_at": str,
     }, pk="run_id", foreign_keys=[("run_id", "runs", "id")])
     db["verdicts"].create_index(["target_id"])

@@ -112,6 +112,31 @@ class Store:
         with self.db.conn:
             self.db["runs"].update(run_id, fields)
 
+    def save_verdict(self, run_id: str, target_id: str, verdict: dict[str, Any], rule_version: str,
+                     catalogue: str | None = None) -> None:
+        """Store (or, on recompute, replace) the verdict judged from a run's steps."""
+        with self.db.conn:
+            self.db["verdicts"].upsert({"run_id": run_id, "target_id": target_id, "level": verdict["level"],
+                                        "mode": verdict["mode"], "outcome": verdict["outcome"],
+                                        "catalogue": catalogue,
+                                        "reasons": json.dumps(verdict["reasons"], ensure_ascii=False),
+                                        "rules": json.dumps(verdict["rules"], ensure_ascii=False),
+                                        "rule_version": rule_version, "created_at": utc_now()},
+                                       pk="run_id")
+
+    def latest_service_results(self, agency_id: str | None = None) -> list[dict[str, Any]]:
+        """Per declared service: its newest finished service run and that run's verdict."""
+        sql = """
+            select s.id, s.agency_id, s.name, s.declared_level, r.id as run_id, r.started_at, r.outcome as run_outcome,
+                   v.level, v.mode, v.outcome, v.reasons
+            from services s
+            left join runs r on r.id = (select id from runs where target_id = s.id and kind = 'service'
+                                        and outcome != 'running' order by started_at desc limit 1)
+            left join verdicts v on v.run_id = r.id
+            {where} order by s.agency_id, s.id"""
+        where, params = ("where s.agency_id = ?", [agency_id]) if agency_id else ("", [])
+        return list(self.db.query(sql.format(where=where), params))
+
     # -- reading ---------------------------------------------------------------------------
     def run(self, run_id: str) -> dict[str, Any]:
         return self.db["runs"].get(run_id)
@@ -136,3 +161,7 @@ class Store:
     def artifact_path(self, sha256: str) -> Path | None:
         row = next(self.db["artifacts"].rows_where("sha256 = ?", [sha256]), None)
         return self.data_dir / row["path"] if row else None
+
+
+from evidence import catalogue as _catalogue  # noqa: E402,F401  (registers the 0002_catalogue migration)
+from evidence import portal as _portal  # noqa: E402,F401  (registers the 0003_portal migration)

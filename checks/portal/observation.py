@@ -44,6 +44,7 @@ class Page:
     alternates: dict[str, str] = field(default_factory=dict)   # hreflang -> url
     feeds: tuple[str, ...] = ()          # RSS/Atom links announced by the page
     logo: bool = False                   # an image/logo in the header (emblem or logo)
+    tools: tuple[str, ...] = ()          # article tools offered: "print", "save"
     dates: tuple[str, ...] = ()          # ISO dates (YYYY-MM-DD) written in the page
     html_sha256: str | None = None       # the stored HTML, evidence for reasons
     rendered: bool = False               # True when a browser rendered it (JavaScript pages)
@@ -134,4 +135,5 @@ def _page(data: dict[str, Any]) -> Page:
                    "forms": tuple(Form(f["action"], f["method"], tuple(tuple(i) for i in f.get("inputs", ())),
                                        f.get("text", "")) for f in data.get("forms", ())),
                    "feeds": tuple(data.get("feeds", ())),
+                   "tools": tuple(data.get("tools", ())),
                    "dates": tuple(data.get("dates", ()))})

@@ -1,0 +1,114 @@
+"""Benchmark: declared names matched through the store's FTS5 index vs a brute-force rapidfuzz scan.
+
+    .venv/bin/python bench/bench_matching.py            # 100,000 procedures, 10,000 names
+    .venv/bin/python bench/bench_matching.py --quick    # 20,000 procedures, 2,000 names
+
+The catalogue is generated from real CSDL TTHC names (bench/generate.py) and stored through
+kiemtra's own import path. The index matcher runs over every declared name; the brute-force
+baseline scans the whole catalogue for each name, so it runs on a sample (the same names for both
+in the accuracy comparison) and its speed is measured on that sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import generate  # noqa: E402
+from checks.catalogue import Declared, Match, Matcher, Procedure  # noqa: E402
+from checks.catalogue.memory import ScanCatalogue  # noqa: E402
+from checks.catalogue.normalize import index_terms, normalize  # noqa: E402
+from crawler.catalogue_match import matcher_for  # noqa: E402
+from evidence import catalogue  # noqa: E402
+from evidence.store import Store, utc_now  # noqa: E402
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} CPU ({model}), Python {platform.python_version()}, {platform.system()} {platform.release()}"
+
+
+def run(matcher: Matcher, names: list[generate.Declared]) -> tuple[list[Match], float]:
+    start = time.perf_counter()
+    results = [matcher.match(Declared(d.name)) for d in names]
+    return results, time.perf_counter() - start
+
+
+def accuracy(names: list[generate.Declared], results: list[Match]) -> dict[str, float]:
+    present = [(d, r) for d, r in zip(names, results) if d.truth]
+    absent = [(d, r) for d, r in zip(names, results) if not d.truth]
+    top1 = sum(1 for d, r in present if r.match_class != "none" and r.code == d.truth)
+    none_right = sum(1 for _, r in absent if r.match_class == "none")
+    wrong_confident = sum(1 for d, r in present if r.match_class in ("exact", "strong") and r.code != d.truth)
+    return {"top1": top1 / max(1, len(present)), "none": none_right / max(1, len(absent)),
+            "wrong_strong": wrong_confident / max(1, len(present)), "present": len(present), "absent": len(absent)}
+
+
+def classes(results: list[Match]) -> str:
+    return ", ".join(f"{c} {sum(1 for r in results if r.match_class == c)}" for c in ("exact", "strong", "weak", "none"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20,000 procedures, 2,000 names, 100 brute-force names")
+    parser.add_argument("--procedures", type=int, help="catalogue size (default 100000)")
+    parser.add_argument("--names", type=int, help="declared names (default 10000)")
+    parser.add_argument("--brute", type=int, help="names the brute-force scan runs on (default 300)")
+    args = parser.parse_args(argv)
+    size = args.procedures or (20_000 if args.quick else 100_000)
+    count = args.names or (2_000 if args.quick else 10_000)
+    brute_count = min(count, args.brute or (100 if args.quick else 300))
+    print(f"machine: {machine()}")
+    if not generate.SOURCES[0].exists():
+        print(f"note: {generate.SOURCES[0]} absent; names come from demoworld/data/procedures.csv only")
+
+    t0 = time.perf_counter()
+    procedures, held = generate.catalogue(size)
+    names = generate.declared(procedures, held, count)
+    print(f"generated {len(procedures):,} procedures and {len(names):,} declared names "
+          f"({sum(1 for d in names if not d.truth):,} not in the catalogue) in {time.perf_counter() - t0:.1f} s")
+
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp)) as store:
+        t0 = time.perf_counter()
+        rows = [{"code": c, "name": n, "terms": " ".join(index_terms(normalize(n).tokens))} for c, n in procedures]
+        catalogue.upsert_procedures(store.db, rows, source="bench", now=utc_now())
+        print(f"stored and indexed in SQLite FTS5 in {time.perf_counter() - t0:.1f} s")
+        indexed = matcher_for(store)
+        indexed_results, indexed_s = run(indexed, names)
+        brute = Matcher(ScanCatalogue(Procedure(c, n) for c, n in procedures), indexed.thresholds)
+        sample = names[:brute_count]
+        brute_results, brute_s = run(brute, sample)
+
+    idx_rate, brute_rate = len(names) / indexed_s, len(sample) / brute_s
+    idx_all, idx_sample, brute_acc = accuracy(names, indexed_results), accuracy(sample, indexed_results[:brute_count]), accuracy(sample, brute_results)
+    print()
+    print(f"{'matcher':<28}{'names':>8}{'names/s':>10}{'top-1':>9}{'none ok':>9}{'wrong strong':>14}")
+    for label, n, rate, acc in (("index (FTS5), all names", len(names), idx_rate, idx_all),
+                                ("index (FTS5), sample", brute_count, idx_rate, idx_sample),
+                                ("brute-force scan, sample", brute_count, brute_rate, brute_acc)):
+        print(f"{label:<28}{n:>8,}{rate:>10.1f}{acc['top1']:>9.1%}{acc['none']:>9.1%}{acc['wrong_strong']:>14.1%}")
+    print()
+    print(f"classes (index, all names): {classes(indexed_results)}")
+    print(f"speed-up: index is {idx_rate / brute_rate:.1f}x faster than the brute-force scan")
+    better = idx_sample["top1"] >= brute_acc["top1"] and idx_sample["none"] >= brute_acc["none"]
+    print(f"accuracy on the shared sample: {'equal or better' if better else 'WORSE'} "
+          f"(top-1 {idx_sample['top1']:.1%} vs {brute_acc['top1']:.1%}, none {idx_sample['none']:.1%} vs {brute_acc['none']:.1%})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Finding what to click by the words on it, in every frame of the page, NFC or NFD alike.
+
+Candidates come from one script per frame (links, buttons, submit inputs, things with role=button
+or onclick); each is scored against an intent's phrases (`crawler/bot/words.py`). A short text
+that is exactly the phrase beats a long one that merely contains it, so the "Đăng ký" of an account
+wins over the "Đăng ký khai sinh" of a service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Frame, Locator, Page
+
+from checks.text import fold_words
+from crawler.bot.words import INTENTS
+
+CLICKABLE = ("a, button, input[type=submit], input[type=button], input[type=image], [role=button], "
+             "[role=link], [onclick]")
+
+_COLLECT = """(sel) => Array.from(document.querySelectorAll(sel)).map((el, i) => {
+  const r = el.getBoundingClientRect();
+  const st = window.getComputedStyle(el);
+  const visible = r.width > 0 && r.height > 0 && st.visibility !== 'hidden' && st.display !== 'none';
+  const text = (el.innerText || el.value || el.getAttribute('aria-label') || el.title || el.alt || '').trim();
+  return {i, visible, text: text.slice(0, 200), tag: el.tagName.toLowerCase(), href: el.getAttribute('href') || '',
+          target: el.getAttribute('target') || '', title: el.getAttribute('title') || '',
+          disabled: !!el.disabled, button: el.tagName === 'BUTTON' || el.tagName === 'INPUT' ||
+          el.getAttribute('role') === 'button', in_form: !!el.closest('form')};
+})"""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    frame: Frame
+    index: int
+    text: str
+    tag: str
+    href: str
+    target: str
+    score: float
+    phrase: str
+
+    @property
+    def locator(self) -> Locator:
+        return self.frame.locator(CLICKABLE).nth(self.index)
+
+    def describe(self) -> dict[str, Any]:
+        return {"text": self.text, "tag": self.tag, "href": self.href, "phrase": self.phrase,
+                "frame": self.frame.url}
+
+
+def score(text: str, phrases: Iterable[str]) -> tuple[float, str]:
+    """How well `text` says one of `phrases` (folded): 0 for not at all."""
+    words = fold_words(text).split()
+    if not words or len(words) > 12:
+        return 0.0, ""
+    joined = f" {' '.join(words)} "
+    phrases = list(phrases)
+    for rank, phrase in enumerate(phrases):
+        if f" {phrase} " in joined:
+            extra = len(words) - len(phrase.split())
+            if extra > 3 and len(phrase.split()) <= 2:
+                continue  # "Đăng ký khai sinh kết hợp..." is a service name, not the account's "Đăng ký"
+            return 100.0 - rank * 5 - extra * 8, phrase
+    return 0.0, ""
+
+
+async def candidates(page: Page, intent: str, *, phrases: Iterable[str] | None = None,
+                     exclude: Iterable[str] = (), buttons: bool = False) -> list[Candidate]:
+    """Visible, enabled candidates for `intent` in every frame, best first.
+
+    `buttons` keeps only what sends a form (buttons, submit inputs): a header link with the same
+    words ("Đăng ký") must not win over the form's own button.
+    """
+    wanted = list(phrases or INTENTS[intent])
+    excluded = [fold_words(text) for text in exclude if text]
+    found: list[Candidate] = []
+    for frame in page.frames:
+        try:
+            items = await frame.evaluate(_COLLECT, CLICKABLE)
+        except PlaywrightError:
+            continue  # a frame that navigated away while we looked
+        for item in items:
+            if not item["visible"] or item["disabled"] or (buttons and not item["button"]):
+                continue
+            text = item["text"] or item["title"]
+            value, phrase = score(text, wanted)
+            if value <= 0 or any(x and x in fold_words(text) for x in excluded):
+                continue
+            value += 3 if item["in_form"] else 0  # the form's own control beats the menu's namesake
+            found.append(Candidate(frame, item["i"], text, item["tag"], item["href"], item["target"], value, phrase))
+    found.sort(key=lambda c: -c.score)
+    return found
+
+
+async def find(page: Page, intent: str, **kwargs: Any) -> Candidate | None:
+    found = await candidates(page, intent, **kwargs)
+    return found[0] if found else None
+
+
+async def page_text(page: Page) -> str:
+    """The visible text of the page and all its frames, for reading signs and codes."""
+    parts = []
+    for frame in page.frames:
+        try:
+            parts.append(await frame.evaluate("() => document.body ? document.body.innerText : ''"))
+        except PlaywrightError:
+            continue
+    return "\n".join(parts)

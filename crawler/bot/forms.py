@@ -1,0 +1,151 @@
+"""Filling a form the way a citizen would: each field read by its label, name and type.
+
+A field's meaning comes from its folded label, name, id and placeholder; the value comes from the
+synthetic citizen. Fields the bot must not fill (a CAPTCHA, an OTP) are reported as blockers and
+left empty: the bot never tries to defeat them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Frame, Page
+
+from checks.text import fold_words
+from crawler.bot.identity import Citizen, test_document
+
+FIELDS = "input:not([type=hidden]), select, textarea"
+
+_COLLECT = """(sel) => Array.from(document.querySelectorAll(sel)).map((el, i) => {
+  const r = el.getBoundingClientRect();
+  const st = window.getComputedStyle(el);
+  const fileInput = el.type === 'file';
+  const visible = (r.width > 0 && r.height > 0 && st.visibility !== 'hidden' && st.display !== 'none') || fileInput;
+  let label = '';
+  if (el.id) { const l = document.querySelector('label[for="' + CSS.escape(el.id) + '"]'); if (l) label = l.innerText; }
+  if (!label && el.closest('label')) label = el.closest('label').innerText;
+  if (!label) {
+    const box = el.closest('.form-group, .field, .row, tr, li, div, p');
+    if (box) label = (box.innerText || '').slice(0, 120);
+  }
+  const options = el.tagName === 'SELECT' ? Array.from(el.options).map(o => [o.value, o.text]) : [];
+  return {i, visible, tag: el.tagName.toLowerCase(), type: (el.type || '').toLowerCase(), name: el.name || '',
+          id: el.id || '', placeholder: el.placeholder || '', label: label.trim(), required: !!el.required,
+          value: el.value || '', checked: !!el.checked, options, disabled: !!el.disabled || !!el.readOnly};
+})"""
+
+# (meaning, folded hints) in order: the first hint found in a field's words decides it.
+MEANINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("captcha", ("captcha", "ma xac nhan", "ma bao ve", "ma kiem tra", "ma hien thi")),
+    ("otp", ("otp", "ma xac thuc")),
+    ("receipt", ("ma ho so", "so bien nhan", "ma bien nhan", "so ho so", "ma tra cuu")),
+    ("password", ("mat khau", "password", "pass")),
+    ("email", ("email", "thu dien tu", "e mail")),
+    ("phone", ("dien thoai", "so dt", "sdt", "phone", "di dong")),
+    ("id_number", ("cccd", "cmnd", "can cuoc", "so dinh danh", "giay to tuy than", "dinh danh ca nhan")),
+    ("birth_date", ("ngay sinh", "ngay thang nam sinh", "birth")),
+    ("username", ("ten dang nhap", "tai khoan", "username", "login")),
+    ("full_name", ("ho va ten", "ho ten", "ten nguoi", "ten cong dan", "nguoi nop", "full name", "ten chu ho",
+                   "ten ca nhan", "nguoi de nghi")),
+    ("address", ("dia chi", "noi cu tru", "thuong tru", "noi o")),
+    ("date", ("ngay", "date")),
+)
+
+
+@dataclass
+class FormReport:
+    """What a fill did: fields seen and filled (secrets redacted), and blockers met."""
+
+    fields: list[dict[str, Any]] = field(default_factory=list)
+    blockers: list[str] = field(default_factory=list)
+    uploaded: int = 0
+
+    def as_detail(self) -> dict[str, Any]:
+        return {"fields": self.fields, "blockers": self.blockers, "uploaded": self.uploaded}
+
+
+def meaning_of(item: dict[str, Any]) -> str:
+    if item["type"] == "password":
+        return "password"
+    if item["type"] == "file":
+        return "file"
+    if item["type"] == "email":
+        return "email"
+    if item["type"] == "tel":
+        return "phone"
+    words = f" {fold_words(' '.join([item['name'], item['id'], item['placeholder'], item['label'][:80]]).replace('_', ' '))} "
+    for meaning, hints in MEANINGS:
+        if any(f" {hint} " in words or (len(hint) > 5 and hint in words) for hint in hints):
+            return meaning
+    if item["type"] == "date":
+        return "date"
+    return "text"
+
+
+def value_for(meaning: str, item: dict[str, Any], citizen: Citizen, receipt: str | None) -> str | None:
+    as_date = (lambda d: d.isoformat()) if item["type"] == "date" else (lambda d: d.strftime("%d/%m/%Y"))
+    values = {
+        "password": citizen.password, "email": citizen.email, "username": citizen.email, "phone": citizen.phone,
+        "id_number": citizen.id_number, "birth_date": as_date(citizen.birth_date), "full_name": citizen.full_name,
+        "address": citizen.address, "date": as_date(date.today()), "receipt": receipt,
+    }
+    if meaning in values:
+        return values[meaning]
+    if item["type"] == "number":
+        return "1"
+    if item["tag"] == "textarea":
+        return "Đề nghị cơ quan xem xét, giải quyết hồ sơ theo quy định."
+    return "Nội dung kê khai kiểm tra"
+
+
+async def fields_in(frame: Frame) -> list[dict[str, Any]]:
+    try:
+        return [f for f in await frame.evaluate(_COLLECT, FIELDS) if f["visible"] and not f["disabled"]]
+    except PlaywrightError:
+        return []
+
+
+async def fill_form(page: Page, citizen: Citizen, *, receipt: str | None = None, timeout_ms: float = 10000) -> FormReport:
+    """Fill every visible field of every frame; report blockers instead of filling them."""
+    report = FormReport()
+    for frame in page.frames:
+        radio_groups: set[str] = set()
+        for item in await fields_in(frame):
+            meaning = meaning_of(item)
+            target = frame.locator(FIELDS).nth(item["i"])
+            shown = {"name": item["name"] or item["id"], "label": item["label"][:60], "meaning": meaning}
+            if meaning in ("captcha", "otp"):
+                report.blockers.append(meaning)
+                report.fields.append({**shown, "filled": False})
+                continue
+            try:
+                if item["type"] == "file":
+                    await target.set_input_files(test_document(), timeout=timeout_ms)  # type: ignore[arg-type]
+                    report.uploaded += 1
+                elif item["tag"] == "select":
+                    choices = [value for value, text in item["options"] if value and fold_words(text) not in ("", "chon")]
+                    if choices and not item["value"]:
+                        await target.select_option(choices[0], timeout=timeout_ms)
+                elif item["type"] == "checkbox":
+                    if not item["checked"]:
+                        await target.check(timeout=timeout_ms)
+                elif item["type"] == "radio":
+                    if item["name"] in radio_groups:
+                        continue
+                    radio_groups.add(item["name"])
+                    await target.check(timeout=timeout_ms)
+                elif item["type"] in ("submit", "button", "image", "reset"):
+                    continue
+                else:
+                    value = value_for(meaning, item, citizen, receipt)
+                    if value is None:
+                        continue
+                    await target.fill(value, timeout=timeout_ms)
+            except PlaywrightError as error:
+                report.fields.append({**shown, "filled": False, "error": str(error).splitlines()[0][:200]})
+                continue
+            report.fields.append({**shown, "filled": True})
+    return report

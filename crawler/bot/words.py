@@ -1,0 +1,50 @@
+"""The words real Vietnamese portals use for each action, folded (no diacritics, lower case).
+
+Matching is on folded text, so NFC, NFD and text typed without diacritics meet. Longer, more
+specific phrases come first: the first phrase found decides how good a candidate is.
+"""
+
+from __future__ import annotations
+
+INTENTS: dict[str, tuple[str, ...]] = {
+    "register": ("dang ky tai khoan", "tao tai khoan", "dang ky thanh vien", "dang ky nguoi dung", "dang ky"),
+    "login": ("dang nhap", "dang nhap he thong", "sign in", "login"),
+    "logout": ("dang xuat", "thoat"),
+    "submit_start": ("nop ho so truc tuyen", "nop truc tuyen", "nop ho so", "thuc hien truc tuyen", "thuc hien",
+                     "dang ky truc tuyen", "nop don"),
+    "next": ("thuc hien buoc tiep theo", "buoc tiep theo", "tiep tuc", "tiep theo", "tiep"),
+    "send": ("nop ho so", "gui ho so", "nop", "gui", "hoan thanh", "xac nhan nop", "dong y", "xac thuc"),
+    "form_submit": ("dang ky", "tao tai khoan", "dang nhap", "xac nhan", "gui", "hoan tat", "tiep tuc"),
+    "track": ("tra cuu tinh trang ho so", "tra cuu ho so", "tra cuu ket qua", "quan ly ho so", "ho so cua toi",
+              "theo doi ho so", "tra cuu"),
+    "search": ("tra cuu", "tim kiem", "xem"),
+    "pay": ("thanh toan truc tuyen", "thanh toan le phi", "thanh toan", "nop phi", "nop le phi"),
+    "confirm_pay": ("xac nhan thanh toan", "thanh toan ngay", "dong y thanh toan", "thanh toan"),
+    "result_online": ("nhan ket qua truc tuyen", "tra ket qua truc tuyen", "tai ket qua", "ket qua dien tu",
+                      "nhan ket qua qua mang"),
+    "result_post": ("dich vu buu chinh cong ich", "qua dich vu buu chinh", "buu chinh", "gui qua buu dien"),
+    "download_form": ("tai mau", "tai ve", "mau don", "to khai", "tai xuong"),
+}
+
+# Page texts that say what happened.
+SIGNS: dict[str, tuple[str, ...]] = {
+    "registered": ("dang ky thanh cong", "dang ky tai khoan thanh cong", "tao tai khoan thanh cong", "tai khoan da duoc tao", "kich hoat tai khoan",
+                   "vui long kiem tra email", "kiem tra hop thu", "da gui thu kich hoat", "da gui email"),
+    "needs_email": ("kiem tra email", "kiem tra hop thu", "thu kich hoat", "lien ket kich hoat", "xac nhan email",
+                    "chua kich hoat"),
+    "activated": ("kich hoat thanh cong", "da kich hoat", "xac nhan thanh cong", "tai khoan da duoc kich hoat"),
+    "logged_in": ("dang xuat", "xin chao", "tai khoan cua toi", "thoat"),
+    "login_failed": ("sai mat khau", "khong dung", "khong chinh xac", "chua kich hoat", "that bai"),
+    "submitted": ("nop ho so thanh cong", "da nop", "da tiep nhan", "ma ho so", "so bien nhan", "ma bien nhan",
+                  "giay tiep nhan", "thanh cong"),
+    "paid": ("thanh toan thanh cong", "da thanh toan", "giao dich thanh cong"),
+    "captcha": ("ma xac nhan", "ma bao ve", "captcha", "nhap ma hien thi", "ma kiem tra"),
+    "identity": ("csdl quoc gia ve dan cu", "co so du lieu quoc gia ve dan cu", "khong khop", "xac thuc dinh danh",
+                 "thong tin cong dan khong"),
+    "sso": ("vneid", "dinh danh dien tu", "dang nhap mot lan", "cong dich vu cong quoc gia", "tai khoan dinh danh"),
+    "otp": ("ma otp", "ma xac thuc da gui", "gui den so dien thoai", "nhap otp"),
+    "error_page": ("khong tim thay trang", "loi he thong", "trang khong ton tai", "404 not found", "loi 404",
+                   "service unavailable", "service temporarily unavailable", "internal server error", "bad gateway",
+                   "gateway time out", "dang bao tri"),
+    "counter_only": ("nop truc tiep", "tai bo phan mot cua", "nop ho so truc tiep", "qua duong buu dien"),
+}

@@ -1,0 +1,1 @@
+"""One module per site kind: index, CSDL TTHC, mailbox, payment gateway, SSO, portals and DVC vendors."""

@@ -1,0 +1,146 @@
+"""The catalogue's tables: CSDL TTHC procedures, their history, the word index, matches, decisions.
+
+    procedures         one row per code (created by 0001_core; 0002 adds kind, channels, status, times)
+    procedure_history  every addition, rename, change, withdrawal and return of a code, with its source
+    procedure_fts      FTS5 index of each active procedure's normalized, diacritic-free name
+    procedure_vocab    fts5vocab over it: word → how many procedures use it (for typo repair)
+    service_matches    the latest automatic match of each declared service
+    match_decisions    inspectors' confirmations and corrections; the latest one wins over automatic
+
+An import is one transaction: a file that fails half way changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import sqlite_utils
+
+from evidence.migrations import migration
+
+FIELDS = ("code", "name", "field", "level", "agency", "decision", "kind", "channels")
+TRACKED = ("field", "level", "agency", "decision", "kind", "channels")
+
+
+@migration("0002_catalogue")
+def _catalogue(db: sqlite_utils.Database) -> None:
+    procedures = db["procedures"]
+    for column in ("kind", "channels", "status", "first_seen_at", "updated_at", "terms"):
+        if column not in procedures.columns_dict:
+            procedures.add_column(column, str)
+    db.execute("update procedures set status = 'active' where status is null")
+    db["procedure_history"].create({"id": int, "code": str, "changed_at": str, "change": str, "old_name": str,
+                                    "new_name": str, "detail": str, "source": str}, pk="id")
+    db["procedure_history"].create_index(["code"])
+    # '_' joins word pairs into one token ("cap_giay"); see checks.catalogue.normalize.index_terms.
+    db.execute("create virtual table procedure_fts using fts5(code unindexed, terms, tokenize = \"unicode61 tokenchars '_'\")")
+    db.execute("create virtual table procedure_vocab using fts5vocab(procedure_fts, row)")
+    db["service_matches"].create({"service_id": str, "match_class": str, "codes": str, "score": float,
+                                  "reasons": str, "candidates": str, "matched_at": str}, pk="service_id")
+    db["match_decisions"].create({"id": int, "service_id": str, "action": str, "codes": str, "inspector": str,
+                                  "note": str, "decided_at": str}, pk="id")
+    db["match_decisions"].create_index(["service_id"])
+
+
+@dataclass
+class ImportReport:
+    """What one import changed, counted by kind of change."""
+
+    source: str
+    added: int = 0
+    updated: int = 0
+    renamed: int = 0
+    withdrawn: int = 0
+    restored: int = 0
+    unchanged: int = 0
+    changes: list[tuple[str, str]] = field(default_factory=list)   # (code, change)
+
+
+def upsert_procedures(db: sqlite_utils.Database, rows: Sequence[dict[str, Any]], *, source: str, now: str,
+                      full: bool = False) -> ImportReport:
+    """Insert or update procedures in one transaction, writing history for each change.
+
+    Each row has FIELDS, `terms` (the index words) and optionally `status` ("active"/"withdrawn").
+    `full`: the rows are the whole catalogue of `source`, so its codes missing here are withdrawn.
+    """
+    report = ImportReport(source)
+    existing = {r["code"]: r for r in db.query("select * from procedures")}
+    history: list[dict[str, Any]] = []
+
+    def log(code: str, change: str, old: str | None, new: str | None, detail: dict[str, Any] | None = None) -> None:
+        history.append({"code": code, "changed_at": now, "change": change, "old_name": old, "new_name": new,
+                        "detail": json.dumps(detail or {}, ensure_ascii=False), "source": source})
+        report.changes.append((code, change))
+
+    upserts, reindex, unindex = [], [], []
+    for row in rows:
+        code, status = row["code"], row.get("status") or "active"
+        record = {**{k: row.get(k) or "" for k in FIELDS}, "terms": row["terms"], "status": status,
+                  "source": source, "fetched_at": now, "updated_at": now}
+        old = existing.get(code)
+        if old is None:
+            record["first_seen_at"] = now
+            log(code, "added" if status == "active" else "withdrawn", None, record["name"])
+            report.added += 1
+        else:
+            record["first_seen_at"] = old.get("first_seen_at") or now
+            diff = {k: [old.get(k) or "", record[k]] for k in TRACKED if (old.get(k) or "") != record[k]}
+            if old["name"] != record["name"]:
+                log(code, "renamed", old["name"], record["name"], diff)
+                report.renamed += 1
+            elif diff:
+                log(code, "updated", old["name"], record["name"], diff)
+                report.updated += 1
+            if (old.get("status") or "active") != status:
+                log(code, "withdrawn" if status == "withdrawn" else "restored", old["name"], record["name"])
+                setattr(report, "withdrawn" if status == "withdrawn" else "restored",
+                        getattr(report, "withdrawn" if status == "withdrawn" else "restored") + 1)
+            elif old["name"] == record["name"] and not diff:
+                report.unchanged += 1
+        upserts.append(record)
+        (reindex if status == "active" else unindex).append(record)
+    if full:
+        seen = {r["code"] for r in rows}
+        for code, old in existing.items():
+            if old.get("source") == source and code not in seen and (old.get("status") or "active") == "active":
+                log(code, "withdrawn", old["name"], old["name"], {"why": "không còn trong bản xuất đầy đủ"})
+                report.withdrawn += 1
+                upserts.append({**old, "status": "withdrawn", "updated_at": now})
+                unindex.append(old)
+    with db.conn:
+        db["procedures"].upsert_all(upserts, pk="code", alter=False)
+        db.conn.executemany("delete from procedure_fts where code = ?", [(r["code"],) for r in reindex + unindex])
+        db.conn.executemany("insert into procedure_fts (code, terms) values (?, ?)",
+                            [(r["code"], r["terms"]) for r in reindex])
+        db["procedure_history"].insert_all(history)
+    return report
+
+
+def procedure(db: sqlite_utils.Database, code: str) -> dict[str, Any] | None:
+    return next(db.query("select * from procedures where code = ?", [code]), None)
+
+
+def procedure_count(db: sqlite_utils.Database, status: str = "active") -> int:
+    return db.execute("select count(*) from procedures where status = ?", [status]).fetchone()[0]
+
+
+def history(db: sqlite_utils.Database, code: str) -> list[dict[str, Any]]:
+    return list(db.query("select * from procedure_history where code = ? order by id", [code]))
+
+
+def vocabulary(db: sqlite_utils.Database) -> dict[str, int]:
+    """Indexed word → number of active procedures whose name has it."""
+    return {term: doc for term, doc in db.execute("select term, doc from procedure_vocab")}
+
+
+def search(db: sqlite_utils.Database, terms: Sequence[str], limit: int) -> list[dict[str, Any]]:
+    """Active procedures sharing any of `terms`, best BM25 first (rare shared words weigh most)."""
+    words = [t for t in terms if t and t.replace("_", "").isalnum()]
+    if not words:
+        return []
+    query = " OR ".join(f'"{w}"' for w in words)
+    return list(db.query(
+        "select p.* from (select code, rank from procedure_fts where procedure_fts match ? order by rank limit ?) f "
+        "join procedures p on p.code = f.code order by f.rank", [query, limit]))
