@@ -64,14 +64,14 @@ def classes(results: list[Match]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20,000 procedures, 2,000 names, 100 brute-force names")
+    parser.add_argument("--quick", action="store_true", help="20,000 procedures, 2,000 names, 60 brute-force names")
     parser.add_argument("--procedures", type=int, help="catalogue size (default 100000)")
     parser.add_argument("--names", type=int, help="declared names (default 10000)")
-    parser.add_argument("--brute", type=int, help="names the brute-force scan runs on (default 300)")
+    parser.add_argument("--brute", type=int, help="names the brute-force scan runs on (default 150)")
     args = parser.parse_args(argv)
     size = args.procedures or (20_000 if args.quick else 100_000)
     count = args.names or (2_000 if args.quick else 10_000)
-    brute_count = min(count, args.brute or (100 if args.quick else 300))
+    brute_count = min(count, args.brute or (60 if args.quick else 150))
     print(f"machine: {machine()}")
     if not generate.SOURCES[0].exists():
         print(f"note: {generate.SOURCES[0]} absent; names come from demoworld/data/procedures.csv only")

@@ -15,13 +15,16 @@ from playwright.async_api import Browser
 from checks.service_level import RULE_VERSION, Observation, ServiceVerdict, judge
 from crawler import __version__
 from crawler.bot.citizen import run_flow
-from crawler.bot.identity import make_citizen
+from crawler.bot.identity import make_citizen, redact_zip
 from crawler.bot.session import Session
+from crawler.catalogue_match import ensure_match
 from crawler.browser import context_options
 from crawler.config import AgencyConfig, ServiceConfig
 from crawler.navigate import HostLimiter
 from crawler.settings import Settings
 from crawler.steps import StepRecorder
+from evidence.manifest import seal_run
+from evidence.signing import load_signer
 from evidence.store import Store
 
 
@@ -34,6 +37,13 @@ class ServiceCheck:
     duration_ms: int
 
 
+def catalogue_class(store: Store, service_id: str, settings: Settings) -> str | None:
+    """The service's match against CSDL TTHC (R5), or None while no catalogue is imported."""
+    if not store.db["procedures"].count_where("status is null or status != 'withdrawn'"):
+        return None
+    return ensure_match(store, service_id, settings.matching).match_class
+
+
 def run_outcome(verdict: ServiceVerdict) -> str:
     """The run's own outcome: whether the bot saw enough to judge (`ok`) or must come back (`failed`)."""
     return "failed" if verdict.outcome == "could_not_verify" else "ok"
@@ -41,8 +51,13 @@ def run_outcome(verdict: ServiceVerdict) -> str:
 
 async def check_service(browser: Browser, agency: AgencyConfig, service: ServiceConfig, store: Store,
                         settings: Settings, limiter: HostLimiter | None = None, *, attempt: int = 1,
-                        catalogue: str | None = None, overrides: dict | None = None) -> ServiceCheck:
-    """Check one service now; store the run, its steps, video, trace and verdict."""
+                        overrides: dict | None = None) -> ServiceCheck:
+    """Check one service now; store the run, its steps, video, trace and verdict.
+
+    A service whose name matches nothing in CSDL TTHC is only opened, for the record, and not
+    level-checked further (R5).
+    """
+    catalogue = catalogue_class(store, service.id, settings)
     run_id = store.start_run("service", service.id, agency.id, attempt=attempt, bot_version=__version__,
                              browser_version=browser.version)
     capture = settings.capture
@@ -55,16 +70,18 @@ async def check_service(browser: Browser, agency: AgencyConfig, service: Service
                                         title=f"{service.id} {run_id}")
         page = await context.new_page()
         page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.dismiss()))
-        recorder = StepRecorder(store, run_id, capture)
+        citizen = make_citizen(settings.identity, run_id)
+        recorder = StepRecorder(store, run_id, capture, secrets=tuple(citizen.secret_values()))
         session = Session(page=page, service_name=service.name, service_url=service.url,
                           declared_level=service.declared_level, settings=settings, recorder=recorder,
-                          citizen=make_citizen(settings.identity, run_id), limiter=limiter)
+                          citizen=citizen, limiter=limiter)
         try:
-            await run_flow(session, overrides)
+            await run_flow(session, overrides, only_open=catalogue == "none")
         finally:
             if capture.trace:
                 trace = Path(scratch) / "trace.zip"
                 await context.tracing.stop(path=trace)
+                redact_zip(trace, citizen.secret_values())
                 store.keep_file(run_id, trace, "trace")
             video = page.video
             await context.close()
@@ -80,4 +97,5 @@ async def check_service(browser: Browser, agency: AgencyConfig, service: Service
                      final_url=opened.get("final_url"), title=opened.get("title"), duration_ms=duration_ms,
                      error_kind=(observation.bot_error or {}).get("detail", {}).get("error_kind"))
     store.save_verdict(run_id, service.id, verdict.as_dict(), RULE_VERSION, catalogue)
+    seal_run(store, run_id, load_signer(settings.signing.key_file))  # manifest, chain, signature (R9)
     return ServiceCheck(service.id, agency.id, run_id, verdict, duration_ms)

@@ -57,7 +57,10 @@ def main(ctx: click.Context, config: str | None, data: str | None) -> None:
 def run_cli(args: list[str] | None = None) -> int:
     """Run the CLI and turn kiemtra's errors into one line and a stable exit code."""
     try:
-        main.main(args=args, prog_name="kiemtra", standalone_mode=False)
+        # Without standalone mode click returns (not raises) the code of `Exit`: keep it.
+        code = main.main(args=args, prog_name="kiemtra", standalone_mode=False)
+        if isinstance(code, int):
+            return code
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.Abort:
@@ -141,4 +144,4 @@ def setup_command() -> None:
     console.print(f"ffmpeg cho video: {ffmpeg or 'không có — video sẽ không được ghi (apt-get install ffmpeg)'}")
 
 
-from crawler import commands_catalogue, commands_crawl, commands_portal, commands_service, commands_world  # noqa: E402,F401  (they register their commands)
+from crawler import commands_catalogue, commands_crawl, commands_evidence, commands_portal, commands_service, commands_world  # noqa: E402,F401  (they register their commands)

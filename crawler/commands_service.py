@@ -14,6 +14,7 @@ from crawler.browser import ensure_ffmpeg, launch_options
 from crawler.check_service import ServiceCheck, check_service
 from crawler.cli import State, console, main, pass_state
 from crawler.plan import agency_rows
+from crawler.playbook import as_action
 from crawler.report_console import verdict_word
 from evidence.store import Store
 
@@ -28,7 +29,9 @@ async def _rerun(config, service_id: str, store: Store) -> ServiceCheck:  # type
         browser = await playwright.chromium.launch(**launch_options(config.settings))
         try:
             attempt = 1 + sum(1 for _ in store.runs(kind="service", target_id=service_id))
-            return await check_service(browser, agency, service, store, config.settings, attempt=attempt)
+            playbook = {step: as_action(items) for step, items in config.playbook_for(agency, service).items()}
+            return await check_service(browser, agency, service, store, config.settings, attempt=attempt,
+                                       overrides=playbook)
         finally:
             await browser.close()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import urllib.request
 from pathlib import Path
 
 import click
@@ -38,6 +39,20 @@ def write_world_config(world, directory: Path, template: Path = DEFAULT_CONFIG_D
     settings.write_text(f"{text}\n\n# The demo world's inbox, where the bot reads its confirmation mail.\n"
                         f"mailbox:\n  kind: http\n  url: {world.urls['mail']}\n", encoding="utf-8")
     return directory
+
+
+def load_world_catalogue(world, data: Path) -> None:  # type: ignore[no-untyped-def]
+    """Import the world's CSDL TTHC export, as a department imports the national one (R5 needs it)."""
+    from crawler.catalogue_import import import_file
+    from evidence.store import Store
+
+    export = data / "demo-csdl-tthc.csv"
+    export.parent.mkdir(parents=True, exist_ok=True)
+    with urllib.request.urlopen(world.urls["csdl"] + "xuat-du-lieu.csv", timeout=30) as response:  # noqa: S310
+        export.write_bytes(response.read())
+    with Store(data) as store:
+        report = import_file(store, export, source="csdl-mo-phong")
+    console.print(f"CSDL TTHC mô phỏng: đã nhập {report.added + report.updated + report.unchanged} thủ tục từ {export.name}")
 
 
 def _start_world(port: int, delay_ms: int):  # type: ignore[no-untyped-def]
@@ -82,11 +97,12 @@ def world_serve(port: int, config_out: Path | None, delay_ms: int) -> None:
 @main.command("demo")
 @click.option("--delay-ms", type=click.IntRange(0, 60000), default=0, show_default=True,
               help="Latency the world adds to every response.")
+@click.option("--agency", metavar="ID", help="Crawl only this agency of the world (e.g. bhxh, a quick look).")
 @pass_state
-def demo_command(state: State, delay_ms: int) -> None:
+def demo_command(state: State, delay_ms: int, agency: str | None) -> None:
     """Start the demo world on free ports, crawl it with the default settings, print the summary.
 
-    Example: kiemtra demo
+    Example: kiemtra demo --agency bhxh
     """
     from crawler.commands_crawl import crawl_and_report
 
@@ -96,6 +112,7 @@ def demo_command(state: State, delay_ms: int) -> None:
         out = write_world_config(world, base.settings.data / "demo-config", template=base.dir)
         console.print(f"Thế giới mô phỏng: {world.urls['index']} — cấu hình: {out}")
         config = load_config(out, {**state.overrides, "data": str(base.settings.data)})
-        crawl_and_report(config)
+        load_world_catalogue(world, config.settings.data)
+        crawl_and_report(config, agency)
     finally:
         world.stop()

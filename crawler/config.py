@@ -93,7 +93,10 @@ class Config:
     dir: Path
     settings: Settings
     agencies: tuple[AgencyConfig, ...] = ()
-    playbooks: frozenset[str] = field(default_factory=frozenset)
+    playbooks: dict[str, Any] = field(default_factory=dict)   # name -> {flow step: [PlaybookStep]}
+
+    def playbook_for(self, agency: AgencyConfig, service: ServiceConfig) -> dict[str, Any]:
+        return self.playbooks.get(service.playbook or agency.playbook or "", {})
 
     def agency(self, agency_id: str) -> AgencyConfig:
         for agency in self.agencies:
@@ -125,12 +128,24 @@ def load_config(directory: str | Path | None = None, overrides: dict[str, Any] |
         raise ConfigInvalid([ConfigError("thư mục cấu hình không tồn tại", file=str(root),
                                          fix="chỉ --config hoặc KIEMTRA_CONFIG tới một thư mục có settings.yaml và agencies/")])
     settings = _load_settings(root, overrides or {}, problems)
-    playbooks = frozenset(p.stem for p in (root / "playbooks").glob("*.yaml"))
-    agencies = _load_agencies(root, playbooks, problems)
+    playbooks = _load_playbooks(root, problems)
+    agencies = _load_agencies(root, frozenset(playbooks), problems)
     if problems:
         raise ConfigInvalid(problems)
     assert settings is not None
     return Config(dir=root, settings=settings, agencies=tuple(agencies), playbooks=playbooks)
+
+
+def _load_playbooks(root: Path, problems: list[ConfigError]) -> dict[str, Any]:
+    from crawler.playbook import load_playbook  # the bot's action names validate a playbook
+
+    found = {}
+    for path in sorted((root / "playbooks").glob("*.yaml")):
+        try:
+            found[path.stem] = load_playbook(path)
+        except ConfigError as exc:
+            problems.append(exc)
+    return found
 
 
 def _load_settings(root: Path, overrides: dict[str, Any], problems: list[ConfigError]) -> Settings | None:

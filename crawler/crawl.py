@@ -16,6 +16,7 @@ from playwright.async_api import Browser, async_playwright
 from crawler.browser import ensure_ffmpeg, launch_options
 from crawler.check_service import check_service
 from crawler.navigate import HostLimiter, host_of
+from crawler.playbook import as_action
 from crawler.plan import Target
 from crawler.settings import Settings
 from crawler.visit import VisitResult, visit
@@ -64,7 +65,8 @@ async def run_visits(targets: Sequence[Target], settings: Settings, store: Store
 async def _check(browser: Browser, target: Target, store: Store, settings: Settings,
                  limiter: HostLimiter) -> VisitResult:
     assert target.service is not None
-    done = await check_service(browser, target.agency, target.service, store, settings, limiter)
+    done = await check_service(browser, target.agency, target.service, store, settings, limiter,
+                               overrides={step: as_action(items) for step, items in target.playbook.items()})
     run = store.run(done.run_id)
     return VisitResult(target, done.run_id, run["outcome"], run["http_status"], run["final_url"] or target.url,
                        run["title"] or "", done.duration_ms, run["error_kind"], None, done.verdict)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping
 
 from crawler.config import AgencyConfig, Config, ServiceConfig
 
 TargetKind = Literal["portal", "service"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Target:
     """One thing to visit: an agency's portal front page or one declared service."""
 
@@ -21,17 +21,19 @@ class Target:
     name: str
     agency: AgencyConfig
     service: ServiceConfig | None = None
+    playbook: Mapping[str, Any] = field(default_factory=dict)   # flow step -> primitive steps
 
 
-def targets_of(agency: AgencyConfig) -> list[Target]:
+def targets_of(config: Config, agency: AgencyConfig) -> list[Target]:
     out = [Target("portal", agency.id, agency.id, agency.portal, agency.name, agency)]
-    out += [Target("service", s.id, agency.id, s.url, s.name, agency, s) for s in agency.services]
+    out += [Target("service", s.id, agency.id, s.url, s.name, agency, s, config.playbook_for(agency, s))
+            for s in agency.services]
     return out
 
 
 def plan(config: Config, agency_id: str | None = None) -> list[Target]:
     agencies = [config.agency(agency_id)] if agency_id else list(config.agencies)
-    return [target for agency in agencies for target in targets_of(agency)]
+    return [target for agency in agencies for target in targets_of(config, agency)]
 
 
 def agency_rows(config: Config) -> list[dict]:

@@ -81,6 +81,10 @@ class Serve(_Group):
     port: int = Field(8800, ge=1, le=65535, description="Port the evidence browser listens on.")
 
 
+class Signing(_Group):
+    key_file: str = Field("~/.config/kiemtra/signing-key.pem", description="Ed25519 private key that signs run manifests, outside the repo (`kiemtra keys init`); env KIEMTRA_SIGNING_KEY may hold the PEM itself. No key: manifests are chained but unsigned.")
+
+
 class Portal(_Group):
     max_pages: int = Field(60, ge=1, description="Pages the portal spider fetches from one portal at most.")
     max_depth: int = Field(3, ge=0, description="Clicks from the home page the portal spider follows at most.")
@@ -107,6 +111,7 @@ class Settings(_Group):
     mailbox: Mailbox = Field(default_factory=Mailbox, description="Where the bot reads confirmation mail.")
     matching: Matching = Field(default_factory=Matching, description="Matching declared names to CSDL TTHC (R3, R5).")
     serve: Serve = Field(default_factory=Serve, description="The evidence browser.")
+    signing: Signing = Field(default_factory=Signing, description="Signing of run manifests (R9).")
     portal: Portal = Field(default_factory=Portal, description="Bounds of the portal crawl (category 3).")
     review: Review = Field(default_factory=Review, description="Two inspectors and the appraiser (R1, R2).")
 

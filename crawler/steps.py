@@ -32,6 +32,7 @@ class StepRecorder:
     store: Store
     run_id: str
     capture: Capture
+    secrets: tuple[str, ...] = ()   # typed secrets, blanked in kept HTML (a page may echo a value)
     seq: int = 0
     steps: list[dict[str, Any]] = field(default_factory=list)
 
@@ -84,4 +85,6 @@ class StepRecorder:
         except (PlaywrightError, asyncio.TimeoutError) as error:
             detail["html_error"] = (str(error).splitlines() or ["hết thời gian chờ"])[0]
             return None
+        for secret in self.secrets:
+            html = html.replace(secret, "***")
         return self.store.keep_bytes(self.run_id, html.encode("utf-8"), ".html", "html").sha256

@@ -165,3 +165,4 @@ class Store:
 
 from evidence import catalogue as _catalogue  # noqa: E402,F401  (registers the 0002_catalogue migration)
 from evidence import portal as _portal  # noqa: E402,F401  (registers the 0003_portal migration)
+from evidence import manifest as _manifest  # noqa: E402,F401  (registers the 0004_evidence migration)

@@ -98,7 +98,7 @@ def _expand(words: list[str]) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=262144)
 def normalize(name: str) -> NormalName:
     """The comparable forms of one name (cached: catalogue names recur across runs)."""
     text, removed = _strip_boilerplate(_clean(name))

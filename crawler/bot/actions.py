@@ -175,17 +175,22 @@ async def login(session: Session) -> StepResult:
     if gate:
         session.facts["gate"] = gate
         return StepResult("blocked", {"blocker": gate, "url": session.page.url})
-    report = await fill_form(session.page, session.citizen, timeout_ms=session.step_ms)
-    send = await finder.find(session.page, "form_submit", phrases=("dang nhap", "login", "xac nhan", "tiep tuc"),
-                             buttons=True)
-    if send is None:
-        return StepResult("not_found", {"looked_for": "login button", **report.as_detail()})
-    await session.click(send)
-    signs = await session.signs("logged_in", "login_failed")
-    if "logged_in" in signs and not await _has_password_field(session):
-        session.facts["logged_in"] = True
-        return StepResult("ok", {"signs": signs, **report.as_detail()})
-    return StepResult("failed", {"signs": signs, **report.as_detail()})
+    tries = []
+    for _ in range(2):  # a second try, as a person would, when the page re-rendered under the first
+        report = await fill_form(session.page, session.citizen, timeout_ms=session.step_ms)
+        send = await finder.find(session.page, "form_submit", phrases=("dang nhap", "login", "xac nhan", "tiep tuc"),
+                                 buttons=True)
+        if send is None:
+            return StepResult("not_found", {"looked_for": "login button", **report.as_detail()})
+        await session.click(send)
+        signs = await session.signs("logged_in", "login_failed")
+        tries.append(signs)
+        if "logged_in" in signs and not await _has_password_field(session):
+            session.facts["logged_in"] = True
+            return StepResult("ok", {"signs": signs, "tries": len(tries), **report.as_detail()})
+        if not await _has_password_field(session):
+            break
+    return StepResult("failed", {"signs": signs, "tries": tries, **report.as_detail()})
 
 
 @action("submit")

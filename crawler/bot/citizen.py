@@ -14,7 +14,8 @@ from crawler.bot.session import Session, StepResult
 FLOW = ("open", "start_submission", "register", "confirm_email", "login", "submit", "track", "pay", "result")
 
 
-async def run_flow(session: Session, overrides: dict | None = None) -> list[tuple[str, StepResult]]:
+async def run_flow(session: Session, overrides: dict | None = None, *,
+                   only_open: bool = False) -> list[tuple[str, StepResult]]:
     """Walk the flow; `overrides` maps a step name to a replacement action (a playbook's)."""
     actions = {**ACTIONS, **(overrides or {})}
     done: list[tuple[str, StepResult]] = []
@@ -25,7 +26,7 @@ async def run_flow(session: Session, overrides: dict | None = None) -> list[tupl
         return result
 
     opened = await step("open")
-    if opened.outcome != "ok":
+    if opened.outcome != "ok" or only_open:
         return done
     started = await step("start_submission")
     if started.outcome != "ok":

@@ -12,6 +12,7 @@ import secrets
 import string
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from crawler.settings import Identity
 
@@ -51,6 +52,31 @@ def redact(text: str, citizen: Citizen) -> str:
     for secret in citizen.secret_values():
         text = text.replace(secret, REDACTED)
     return text
+
+
+def secret_forms(secret: str) -> list[bytes]:
+    """The ways a typed secret shows up in recorded bytes: as typed, form-encoded, JSON-escaped."""
+    from urllib.parse import quote, quote_plus
+    import json
+
+    forms = {secret, quote_plus(secret), quote(secret, safe=""), json.dumps(secret)[1:-1],
+             json.dumps(secret, ensure_ascii=False)[1:-1]}
+    return sorted({f.encode("utf-8") for f in forms}, key=len, reverse=True)
+
+
+def redact_zip(path: Path, secrets: set[str]) -> None:
+    """Rewrite a Playwright trace before it is kept: its actions and network bodies hold typed values."""
+    import zipfile
+
+    patterns = [form for secret in secrets for form in secret_forms(secret)]
+    cleaned = path.with_suffix(".clean.zip")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(cleaned, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            for pattern in patterns:
+                data = data.replace(pattern, REDACTED.encode())
+            target.writestr(item, data)
+    cleaned.replace(path)
 
 
 # A one-page PDF is accepted by every upload control seen; it says what it is.

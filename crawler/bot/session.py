@@ -30,6 +30,10 @@ _RECEIPT = re.compile(r"(?:ma ho so|so bien nhan|ma bien nhan|so ho so|ma tra cu
                       r"([A-Za-z0-9][A-Za-z0-9.\-/_]{5,})", re.IGNORECASE)
 
 
+_DOM_SIZE = """() => Array.from(document.querySelectorAll('*')).length + ':' +
+  Array.from(document.querySelectorAll('input,select,textarea,button')).length"""
+
+
 def strip_marks(text: str) -> str:
     """No diacritics, case kept: codes survive, labels fold."""
     decomposed = unicodedata.normalize("NFD", text)
@@ -73,6 +77,17 @@ class Session:
                 await self.page.wait_for_load_state(state, timeout=3000 if state == "networkidle" else self.step_ms)  # type: ignore[arg-type]
             except PlaywrightError:
                 pass
+        # A single-page app keeps rendering after the network is quiet: wait until the page stops changing.
+        previous = -1
+        for _ in range(10):
+            try:
+                size = await self.page.evaluate(_DOM_SIZE)
+            except PlaywrightError:
+                return
+            if size == previous:
+                return
+            previous = size
+            await asyncio.sleep(0.15)
 
     async def click(self, candidate: finder.Candidate) -> None:
         """Follow a link or press a button; a link to a new window is opened in this one."""

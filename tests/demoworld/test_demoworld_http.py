@@ -177,7 +177,9 @@ def test_portals_and_answer_key(world, key):
         assert "Tin tức" in c.get(base + "tim-kiem?q=chuy%E1%BB%83n%20%C4%91%E1%BB%95i%20s%E1%BB%91")[2]
     assert len(key["services"]) >= 40
     modes = {v["mode"] for v in key["services"].values()}
-    assert modes == {"direct", "by_report", "none"}
+    assert modes == {"direct", "by_report"}
+    dead = [v for v in key["services"].values() if {"dead_404", "dead_refused"} & set(v["behaviours"])]
+    assert dead and all((v["true_level"], v["mode"]) == (0, "direct") for v in dead)
     for name, url in key["hostile"].items():
         assert url.startswith(world.urls["dvc:bac-ninh"]), name
 
