@@ -28,18 +28,11 @@ from checks.catalogue.normalize import index_terms, normalize  # noqa: E402
 from crawler.catalogue_match import matcher_for  # noqa: E402
 from evidence import catalogue  # noqa: E402
 from evidence.store import Store, utc_now  # noqa: E402
+from bench.machine import describe  # noqa: E402
 
 
 def machine() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPU ({model}), Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    return describe()
 
 
 def run(matcher: Matcher, names: list[generate.Declared]) -> tuple[list[Match], float]:

@@ -51,14 +51,14 @@ def run_outcome(verdict: ServiceVerdict) -> str:
 
 async def check_service(browser: Browser, agency: AgencyConfig, service: ServiceConfig, store: Store,
                         settings: Settings, limiter: HostLimiter | None = None, *, attempt: int = 1,
-                        overrides: dict | None = None) -> ServiceCheck:
+                        overrides: dict | None = None, job_id: int | None = None) -> ServiceCheck:
     """Check one service now; store the run, its steps, video, trace and verdict.
 
     A service whose name matches nothing in CSDL TTHC is only opened, for the record, and not
     level-checked further (R5).
     """
     catalogue = catalogue_class(store, service.id, settings)
-    run_id = store.start_run("service", service.id, agency.id, attempt=attempt, bot_version=__version__,
+    run_id = store.start_run("service", service.id, agency.id, attempt=attempt, job_id=job_id, bot_version=__version__,
                              browser_version=browser.version)
     capture = settings.capture
     t0 = time.monotonic()

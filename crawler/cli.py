@@ -97,6 +97,9 @@ def config_check(state: State) -> None:
     Example: kiemtra --config config/ config check
     """
     config = state.load()
+    from crawler.scoring_config import load_scoring
+
+    load_scoring(config.dir)   # the scoring table is config too: its problems print like the others
     services = sum(len(a.services) for a in config.agencies)
     console.print(f"Cấu hình hợp lệ: {config.dir} — {len(config.agencies)} cơ quan, {services} dịch vụ.")
 
@@ -144,4 +147,4 @@ def setup_command() -> None:
     console.print(f"ffmpeg cho video: {ffmpeg or 'không có — video sẽ không được ghi (apt-get install ffmpeg)'}")
 
 
-from crawler import commands_catalogue, commands_crawl, commands_evidence, commands_portal, commands_service, commands_world  # noqa: E402,F401  (they register their commands)
+from crawler import commands_catalogue, commands_crawl, commands_evidence, commands_portal, commands_score, commands_service, commands_world  # noqa: E402,F401  (they register their commands)

@@ -108,7 +108,8 @@ def verdicts_command(state: State, recompute: bool) -> None:
     config = state.load()
     changed = total = 0
     with Store(config.settings.data) as store:
-        for run in list(store.runs(kind="service")):
+        # A run cut off by a crash or a stop (`interrupted`) never had a verdict to recompute.
+        for run in [r for r in store.runs(kind="service") if r["outcome"] not in ("running", "interrupted")]:
             service = store.db["services"].get(run["target_id"])
             before = store.db["verdicts"].get(run["id"]) if store.db["verdicts"].count_where("run_id = ?", [run["id"]]) else None
             catalogue = before["catalogue"] if before else None

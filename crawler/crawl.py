@@ -1,31 +1,47 @@
-"""Running a plan: one browser, up to `concurrency` contexts at once, polite per host.
+"""One crawl's browser work and its summary: visits and checks in contexts of one shared browser.
 
-The queue with retries at another time (R6) replaces the plain list here in its own issue; the
-visits and the store stay as they are.
+The queue runner (`crawler/queue_runner.py`) decides which job runs when; this module runs one
+target in the shared browser and keeps what the crawl did for its summary.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from datetime import datetime
 
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
-from crawler.browser import ensure_ffmpeg, launch_options
 from crawler.check_service import check_service
-from crawler.navigate import HostLimiter, host_of
+from crawler.navigate import HostLimiter
 from crawler.playbook import as_action
 from crawler.plan import Target
+from crawler.retry import Decision
 from crawler.settings import Settings
 from crawler.visit import VisitResult, visit
 from evidence.store import Store
 
 
+@dataclass(frozen=True)
+class JobDone:
+    """One job attempt of this crawl: what the visit saw and what the queue decided."""
+
+    job_id: int
+    result: VisitResult
+    decision: Decision | None   # None: the attempt was released, or another worker held the job
+
+
 @dataclass
 class CrawlSummary:
-    results: list[VisitResult] = field(default_factory=list)
+    done: list[JobDone] = field(default_factory=list)
+    left_queued: int = 0                 # due jobs not started (time budget reached, or stopped)
+    stopped: str | None = None           # None | "budget" | "signal"
+    released: int = 0                    # running checks given back on a hard stop
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def results(self) -> list[VisitResult]:
+        return [d.result for d in self.done]
 
     @property
     def outcomes(self) -> Counter:
@@ -35,43 +51,24 @@ class CrawlSummary:
     def could_not_see(self) -> list[VisitResult]:
         return [result for result in self.results if result.outcome == "failed"]
 
+    @property
+    def retries(self) -> list[tuple[str, datetime]]:
+        return [(d.result.target.target_id, d.decision.due_at) for d in self.done
+                if d.decision is not None and d.decision.status == "retry" and d.decision.due_at is not None]
 
-async def run_visits(targets: Sequence[Target], settings: Settings, store: Store,
-                     on_done: Callable[[VisitResult], None] | None = None) -> CrawlSummary:
-    """Visit every target once; each result is stored as it finishes."""
-    ensure_ffmpeg()
-    summary = CrawlSummary()
-    limiter = HostLimiter(settings.politeness.per_host_rps, settings.politeness.per_host_concurrency)
-    slots = asyncio.Semaphore(settings.concurrency)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(**launch_options(settings))
-        try:
-            async def one(target: Target) -> None:
-                async with limiter.check_slot(host_of(target.url)), slots:
-                    if target.service is not None:
-                        result = await _check(browser, target, store, settings, limiter)
-                    else:
-                        result = await visit(browser, target, store, settings, limiter)
-                summary.results.append(result)
-                if on_done is not None:
-                    on_done(result)
-
-            await asyncio.gather(*(one(target) for target in targets))
-        finally:
-            await browser.close()
-    return summary
+    @property
+    def finals(self) -> Counter:
+        return Counter(d.decision.final or d.decision.status for d in self.done if d.decision is not None)
 
 
-async def _check(browser: Browser, target: Target, store: Store, settings: Settings,
-                 limiter: HostLimiter) -> VisitResult:
-    assert target.service is not None
-    done = await check_service(browser, target.agency, target.service, store, settings, limiter,
+async def run_target(browser: Browser, target: Target, store: Store, settings: Settings, limiter: HostLimiter,
+                     *, attempt: int, job_id: int | None) -> VisitResult:
+    """Visit a portal or check a service once, in a fresh context of `browser`; the run is stored."""
+    if target.service is None:
+        return await visit(browser, target, store, settings, limiter, attempt=attempt, job_id=job_id)
+    done = await check_service(browser, target.agency, target.service, store, settings, limiter, attempt=attempt,
+                               job_id=job_id,
                                overrides={step: as_action(items) for step, items in target.playbook.items()})
     run = store.run(done.run_id)
     return VisitResult(target, done.run_id, run["outcome"], run["http_status"], run["final_url"] or target.url,
                        run["title"] or "", done.duration_ms, run["error_kind"], None, done.verdict)
-
-
-def crawl(targets: Sequence[Target], settings: Settings, store: Store,
-          on_done: Callable[[VisitResult], None] | None = None) -> CrawlSummary:
-    return asyncio.run(run_visits(targets, settings, store, on_done))

@@ -32,17 +32,21 @@ class _CriterionEntry(BaseModel):
     check: str = Field(min_length=1)
 
 
-def load_criteria(directory: str | Path | None = None) -> list[Criterion]:
-    """The criteria table of the config folder; ConfigInvalid lists every problem found."""
-    path = config_dir(directory) / RELATIVE_PATH
+def load_table(directory: str | Path | None, relative: Path) -> tuple[str, Any]:
+    """(file name, parsed YAML) of a table in the config folder, else the shipped one."""
+    path = config_dir(directory) / relative
     if not path.exists():
         # A config folder without its own table scores by the shipped default one.
-        path = DEFAULT_CONFIG_DIR / RELATIVE_PATH
-    name = str(path)
+        path = DEFAULT_CONFIG_DIR / relative
     try:
-        document = yamlfile.load(path)
+        return str(path), yamlfile.load(path)
     except ConfigError as exc:
         raise ConfigInvalid([exc]) from None
+
+
+def load_criteria(directory: str | Path | None = None) -> list[Criterion]:
+    """The criteria table of the config folder; ConfigInvalid lists every problem found."""
+    name, document = load_table(directory, RELATIVE_PATH)
     entries = document.get("criteria") if isinstance(document, dict) else None
     if not isinstance(entries, list):
         raise ConfigInvalid([ConfigError("thiếu danh sách tiêu chí", file=name, field="criteria",

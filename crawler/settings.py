@@ -38,6 +38,12 @@ class Retry(_Group):
     max_attempts: int = Field(3, ge=1, description="Attempts after which a failing check is given up.")
 
 
+class Queue(_Group):
+    lease_s: float = Field(120.0, gt=0, description="Seconds a worker holds a job between heartbeats; a dead worker's job runs again after this.")
+    lock_ttl_s: float = Field(120.0, gt=0, description="Seconds the crawl lock outlives its last heartbeat (a crawl that died elsewhere).")
+    orphan_grace_s: float = Field(60.0, ge=0, description="Artifact files the store does not know are removed at crawl start once this old.")
+
+
 class Capture(_Group):
     screenshots: bool = Field(True, description="Take a full-page screenshot at every step.")
     html: bool = Field(True, description="Keep the page's HTML at every step.")
@@ -105,6 +111,7 @@ class Settings(_Group):
     timeouts: Timeouts = Field(default_factory=Timeouts, description="Time-outs.")
     politeness: Politeness = Field(default_factory=Politeness, description="Per-host politeness limits.")
     retry: Retry = Field(default_factory=Retry, description="When failed checks run again (R6).")
+    queue: Queue = Field(default_factory=Queue, description="The persistent job queue and the crawl lock.")
     capture: Capture = Field(default_factory=Capture, description="What evidence every visit records (R9).")
     browser: Browser = Field(default_factory=Browser, description="The browser.")
     identity: Identity = Field(default_factory=Identity, description="The synthetic citizen the bot acts as (R7).")

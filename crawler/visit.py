@@ -52,9 +52,9 @@ async def _dismiss_dialogs(page: Page) -> None:
 
 
 async def visit(browser: Browser, target: Target, store: Store, settings: Settings,
-                limiter: HostLimiter | None = None, *, attempt: int = 1) -> VisitResult:
+                limiter: HostLimiter | None = None, *, attempt: int = 1, job_id: int | None = None) -> VisitResult:
     """Open `target.url` in a fresh context, keep the evidence, and store the run."""
-    run_id = store.start_run(target.kind, target.target_id, target.agency_id, attempt=attempt,
+    run_id = store.start_run(target.kind, target.target_id, target.agency_id, attempt=attempt, job_id=job_id,
                              bot_version=__version__, browser_version=browser.version)
     recorder = StepRecorder(store, run_id, settings.capture)
     context = await browser.new_context(**context_options(settings))

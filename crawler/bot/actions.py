@@ -41,15 +41,21 @@ async def _gate(session: Session, *, forms_only: bool = False) -> str | None:
     meanings = {meaning_of(f) for f in fields}
     if "captcha" in meanings or ("captcha" in signs and any(f["tag"] == "input" for f in fields)):
         return "captcha"
+    if "sso" in signs and not forms_only and session.host() != urlsplit(session.service_url).netloc:
+        return "sso"  # an identity provider elsewhere; its OTP field is part of that gate
     if "otp" in meanings:
         return "otp"
     if forms_only:
         return None
-    if "sso" in signs and session.host() != urlsplit(session.service_url).netloc:
-        return "sso"
     if "sso" in signs and not any(f["type"] == "password" for f in fields):
         return "sso"
     return None
+
+
+def _blocked(session: Session, blocker: str, **detail: object) -> StepResult:
+    """A gate the bot must not pass: remember it (R8) and stop this step there."""
+    session.facts["gate"] = blocker
+    return StepResult("blocked", {"blocker": blocker, **detail})
 
 
 async def _all_fields(session: Session) -> list[dict]:
@@ -92,8 +98,7 @@ async def start_submission(session: Session) -> StepResult:
     if candidate is None:
         gate = await _gate(session, forms_only=True)
         if gate:
-            session.facts["gate"] = gate
-            return StepResult("blocked", {"blocker": gate, "url": session.page.url})
+            return _blocked(session, gate, url=session.page.url)
         if await _has_password_field(session):  # the submission sits behind the login form shown here
             return StepResult("ok", {"login_form_shown": True, "url": session.page.url, "asks_login": True})
         return StepResult("not_found", {"looked_for": "submit_start"})
@@ -102,8 +107,7 @@ async def start_submission(session: Session) -> StepResult:
     detail = {"clicked": candidate.describe(), "url": session.page.url,
               "asks_login": await _has_password_field(session)}
     if gate:
-        session.facts["gate"] = gate
-        return StepResult("blocked", {**detail, "blocker": gate})
+        return _blocked(session, gate, **detail)
     return StepResult("ok", detail)
 
 
@@ -116,12 +120,10 @@ async def register(session: Session) -> StepResult:
     await session.click(candidate)
     gate = await _gate(session)
     if gate:
-        session.facts["gate"] = gate
-        return StepResult("blocked", {"blocker": gate, "url": session.page.url})
+        return _blocked(session, gate, url=session.page.url)
     report = await fill_form(session.page, session.citizen, timeout_ms=session.step_ms)
     if report.blockers:
-        session.facts["gate"] = report.blockers[0]
-        return StepResult("blocked", {"blocker": report.blockers[0], **report.as_detail()})
+        return _blocked(session, report.blockers[0], **report.as_detail())
     send = await finder.find(session.page, "form_submit", buttons=True)
     if send is None:
         return StepResult("not_found", {"looked_for": "form_submit", **report.as_detail()})
@@ -129,8 +131,7 @@ async def register(session: Session) -> StepResult:
     signs = await session.signs("registered", "needs_email", "identity", "captcha", "otp")
     for blocker in ("identity", "otp", "captcha"):
         if blocker in signs and "registered" not in signs:
-            session.facts["gate"] = blocker
-            return StepResult("blocked", {"blocker": blocker, "signs": signs, **report.as_detail()})
+            return _blocked(session, blocker, signs=signs, **report.as_detail())
     if "registered" in signs or await _now_a_login_form(session, report):
         session.facts["account"] = session.citizen.email
         session.facts["needs_email"] = "needs_email" in signs
@@ -173,8 +174,7 @@ async def login(session: Session) -> StepResult:
         await session.click(candidate)
     gate = await _gate(session)
     if gate:
-        session.facts["gate"] = gate
-        return StepResult("blocked", {"blocker": gate, "url": session.page.url})
+        return _blocked(session, gate, url=session.page.url)
     tries = []
     for _ in range(2):  # a second try, as a person would, when the page re-rendered under the first
         report = await fill_form(session.page, session.citizen, timeout_ms=session.step_ms)
@@ -208,7 +208,7 @@ async def submit(session: Session) -> StepResult:
         report = await fill_form(session.page, session.citizen, timeout_ms=session.step_ms)
         reports.append(report.as_detail())
         if report.blockers:
-            return StepResult("blocked", {"blocker": report.blockers[0], "forms": reports})
+            return _blocked(session, report.blockers[0], forms=reports)
         send = await finder.find(session.page, "send", exclude=["luu lai", "luu nhap", "nop sau"], buttons=True)
         following = await finder.find(session.page, "next", buttons=True)
         button = following if following and (not send or following.score > send.score) else send
@@ -223,9 +223,7 @@ async def submit(session: Session) -> StepResult:
                                      "signs": await session.signs("submitted")})
         refused = await session.signs("identity", "otp")
         if refused:
-            blocker = "identity" if "identity" in refused else "otp"
-            session.facts["gate"] = blocker
-            return StepResult("blocked", {"blocker": blocker, "signs": refused, "forms": reports})
+            return _blocked(session, "identity" if "identity" in refused else "otp", signs=refused, forms=reports)
         if not await _form_fields(session):
             break
     return StepResult("failed", {"forms": reports, "signs": await session.signs("submitted", "error_page")})

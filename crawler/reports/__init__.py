@@ -1,0 +1,1 @@
+"""Reports of a year's scoring (R13): XLSX workbook, CSV, HTML with charts, per-agency confirmation sheets."""

@@ -1,0 +1,248 @@
+"""The persistent job queue in the store: jobs with a due time, a lease, attempts and their history.
+
+A job is one visit to make (a portal front page, a service check, a post-check). A worker claims a
+due job under a lease it renews while it works; a job whose lease ran out (its worker died) can be
+claimed again. Every state change is one conditional UPDATE inside a transaction, so a stale worker
+cannot complete a job another holds, and an attempt's result is written exactly once.
+
+Statuses: `due` (never tried, waiting to run), `leased` (a worker holds it), `retry` (tried, waiting
+for its next due time), `done` (judged), `given_up` (max attempts reached). Times are UTC ISO strings
+of one format, so SQL compares them as text; every function takes `now`, so tests inject a clock.
+
+This module also keeps the crawl lock (one crawl per store) and the post-check cancellations (R6).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable
+
+import sqlite_utils
+
+from evidence.migrations import migration
+from evidence.store import Store
+
+OPEN = ("due", "leased", "retry")
+
+
+def iso(moment: datetime) -> str:
+    """The store's time format (as `utc_now`), for any aware datetime."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@migration("0005_queue")
+def _queue(db: sqlite_utils.Database) -> None:
+    jobs = db["jobs"]
+    for column, kind in (("agency_id", str), ("host", str), ("reason", str), ("last_attempt_at", str),
+                         ("result_run_id", str), ("final", str), ("note", str)):
+        jobs.add_column(column, kind)
+    jobs.create_index(["kind", "target_id"])
+    db["job_attempts"].create({
+        "id": int, "job_id": int, "attempt": int, "holder": str, "run_id": str, "started_at": str,
+        "finished_at": str, "outcome": str, "detail": str, "next_due_at": str,
+    }, pk="id", foreign_keys=[("job_id", "jobs", "id")])
+    db["job_attempts"].create_index(["job_id"])
+    # A run is the result of one attempt at most: the exactly-once guarantee, kept by the schema too.
+    db.execute("create unique index idx_job_attempts_run on job_attempts(run_id) where run_id is not null")
+    db["locks"].create({"name": str, "holder": str, "pid": int, "hostname": str, "acquired_at": str,
+                        "heartbeat_at": str, "expires_at": str}, pk="name")
+    db["recognition_cancellations"].create({
+        "id": int, "service_id": str, "agency_id": str, "job_id": int, "reason": str,
+        "recognized_run_id": str, "recheck_run_id": str, "cancelled_at": str, "notified_at": str,
+    }, pk="id")
+
+
+class _Tx:
+    """BEGIN IMMEDIATE … COMMIT: the write lock is taken before reading, so two processes never race."""
+
+    def __init__(self, store: Store) -> None:
+        self.conn = store.db.conn
+
+    def __enter__(self) -> Any:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, kind: object, *exc: object) -> None:
+        if kind is None:
+            self.conn.commit()
+        else:
+            self.conn.rollback()
+
+
+def _row(store: Store, sql: str, params: Iterable[Any]) -> dict[str, Any] | None:
+    found = list(store.db.query(sql, list(params)))
+    return found[0] if found else None
+
+
+# -- enqueueing ------------------------------------------------------------------------------------
+def open_job(store: Store, kind: str, target_id: str) -> dict[str, Any] | None:
+    return _row(store, f"select * from jobs where kind = ? and target_id = ? and status in {OPEN}", [kind, target_id])
+
+
+def enqueue(store: Store, kind: str, target_id: str, agency_id: str, host: str, now: datetime, *,
+            reason: str | None = None) -> int | None:
+    """Add a job due now unless the target already has an open one of this kind; its id, or None."""
+    with _Tx(store) as conn:
+        if conn.execute(f"select 1 from jobs where kind = ? and target_id = ? and status in {OPEN}",
+                        [kind, target_id]).fetchone():
+            return None
+        cursor = conn.execute(
+            "insert into jobs (kind, target_id, agency_id, host, status, due_at, attempts, reason, created_at, updated_at)"
+            " values (?, ?, ?, ?, 'due', ?, 0, ?, ?, ?)",
+            [kind, target_id, agency_id, host, iso(now), reason, iso(now), iso(now)])
+        return int(cursor.lastrowid)
+
+
+# -- claiming and leases ---------------------------------------------------------------------------
+def candidates(store: Store, now: datetime, *, agency_id: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """Jobs a worker may claim now, oldest due first: due or retry jobs whose time came, and leases that ran out."""
+    sql = ("select * from jobs where ((status in ('due', 'retry') and due_at <= :now)"
+           " or (status = 'leased' and lease_until < :now))"
+           + (" and agency_id = :agency" if agency_id else "") + " order by due_at, id limit :limit")
+    return list(store.db.query(sql, {"now": iso(now), "agency": agency_id, "limit": limit}))
+
+
+def claim(store: Store, job_id: int, holder: str, now: datetime, lease: timedelta) -> dict[str, Any] | None:
+    """Lease one job to `holder` if it is still claimable; record the attempt. The job row, or None."""
+    with _Tx(store) as conn:
+        job = conn.execute("select status, leased_by, attempts from jobs where id = ?", [job_id]).fetchone()
+        if job is None:
+            return None
+        status, previous, attempts = job
+        cursor = conn.execute(
+            "update jobs set status = 'leased', leased_by = ?, lease_until = ?, updated_at = ? where id = ? and"
+            " ((status in ('due', 'retry') and due_at <= ?) or (status = 'leased' and lease_until < ?))",
+            [holder, iso(now + lease), iso(now), job_id, iso(now), iso(now)])
+        if cursor.rowcount != 1:
+            return None
+        if status == "leased":  # its worker died: that attempt is lost, not counted against the agency
+            _close_attempt(conn, job_id, previous, now, "lost", {"note": "hết hạn giữ chỗ (lease)"})
+        conn.execute("insert into job_attempts (job_id, attempt, holder, started_at, outcome) values (?, ?, ?, ?, 'running')",
+                     [job_id, attempts + 1, holder, iso(now)])
+    return store.db["jobs"].get(job_id)
+
+
+def _close_attempt(conn: Any, job_id: int, holder: str | None, now: datetime, outcome: str,
+                   detail: dict[str, Any], run_id: str | None = None, next_due: datetime | None = None) -> None:
+    conn.execute("update job_attempts set finished_at = ?, outcome = ?, detail = ?, run_id = coalesce(?, run_id),"
+                 " next_due_at = ? where job_id = ? and holder is ? and outcome = 'running'",
+                 [iso(now), outcome, json.dumps(detail, ensure_ascii=False), run_id,
+                  iso(next_due) if next_due else None, job_id, holder])
+
+
+def renew(store: Store, holder: str, now: datetime, lease: timedelta) -> int:
+    """Extend every lease `holder` has: the heartbeat of a live worker."""
+    with _Tx(store) as conn:
+        return conn.execute("update jobs set lease_until = ? where status = 'leased' and leased_by = ?",
+                            [iso(now + lease), holder]).rowcount
+
+
+def attach_run(store: Store, job_id: int, holder: str, run_id: str) -> None:
+    """Note which run the running attempt is writing, so a crash recovery finds it."""
+    with _Tx(store) as conn:
+        conn.execute("update job_attempts set run_id = ? where job_id = ? and holder = ? and outcome = 'running'",
+                     [run_id, job_id, holder])
+
+
+def complete(store: Store, job_id: int, holder: str, now: datetime, *, status: str, run_id: str | None,
+             outcome: str, detail: dict[str, Any], due_at: datetime | None = None, final: str | None = None) -> bool:
+    """Write one attempt's result: the job moves to `status`; False if `holder` no longer holds it."""
+    assert status in ("done", "retry", "given_up")
+    with _Tx(store) as conn:
+        cursor = conn.execute(
+            "update jobs set status = ?, due_at = coalesce(?, due_at), attempts = attempts + 1, leased_by = null,"
+            " lease_until = null, last_attempt_at = (select started_at from job_attempts where job_id = ?"
+            " and holder = ? and outcome = 'running'), result_run_id = coalesce(?, result_run_id), final = ?,"
+            " updated_at = ? where id = ? and status = 'leased' and leased_by = ?",
+            [status, iso(due_at) if due_at else None, job_id, holder, run_id, final, iso(now), job_id, holder])
+        if cursor.rowcount != 1:
+            return False
+        _close_attempt(conn, job_id, holder, now, outcome, detail, run_id, due_at if status == "retry" else None)
+    return True
+
+
+def release(store: Store, job_id: int, holder: str, now: datetime, note: str) -> bool:
+    """Give a job back untouched (a clean stop, a crashed holder): it runs again, the attempt not counted."""
+    with _Tx(store) as conn:
+        cursor = conn.execute(
+            "update jobs set status = case when attempts = 0 then 'due' else 'retry' end, leased_by = null,"
+            " lease_until = null, updated_at = ? where id = ? and status = 'leased' and leased_by = ?",
+            [iso(now), job_id, holder])
+        if cursor.rowcount != 1:
+            return False
+        _close_attempt(conn, job_id, holder, now, "released", {"note": note})
+    return True
+
+
+def leased_by(store: Store, holder: str) -> list[dict[str, Any]]:
+    return list(store.db.query("select * from jobs where status = 'leased' and leased_by = ?", [holder]))
+
+
+def running_attempt(store: Store, job_id: int, holder: str) -> dict[str, Any] | None:
+    return _row(store, "select * from job_attempts where job_id = ? and holder = ? and outcome = 'running'",
+                [job_id, holder])
+
+
+def history(store: Store, job_id: int) -> list[dict[str, Any]]:
+    return list(store.db.query("select * from job_attempts where job_id = ? order by id", [job_id]))
+
+
+def jobs(store: Store, *, statuses: Iterable[str] | None = None, agency_id: str | None = None) -> list[dict[str, Any]]:
+    where, params = [], []
+    if statuses:
+        chosen = list(statuses)
+        where.append(f"status in ({', '.join('?' * len(chosen))})")
+        params += chosen
+    if agency_id:
+        where.append("agency_id = ?")
+        params.append(agency_id)
+    sql = "select * from jobs" + (" where " + " and ".join(where) if where else "") + " order by due_at, id"
+    return list(store.db.query(sql, params))
+
+
+# -- the crawl lock --------------------------------------------------------------------------------
+def lock_row(store: Store, name: str) -> dict[str, Any] | None:
+    return _row(store, "select * from locks where name = ?", [name])
+
+
+def take_lock(store: Store, name: str, holder: str, pid: int, hostname: str, now: datetime, ttl: timedelta,
+              *, may_replace: str | None = None) -> bool:
+    """Take the lock if it is free, expired, or held by `may_replace` (a holder found dead)."""
+    with _Tx(store) as conn:
+        row = conn.execute("select holder, expires_at from locks where name = ?", [name]).fetchone()
+        if row is not None and row[0] != may_replace and row[1] >= iso(now):
+            return False
+        conn.execute("insert or replace into locks (name, holder, pid, hostname, acquired_at, heartbeat_at, expires_at)"
+                     " values (?, ?, ?, ?, ?, ?, ?)", [name, holder, pid, hostname, iso(now), iso(now), iso(now + ttl)])
+    return True
+
+
+def beat_lock(store: Store, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+    with _Tx(store) as conn:
+        return conn.execute("update locks set heartbeat_at = ?, expires_at = ? where name = ? and holder = ?",
+                            [iso(now), iso(now + ttl), name, holder]).rowcount == 1
+
+
+def drop_lock(store: Store, name: str, holder: str) -> None:
+    with _Tx(store) as conn:
+        conn.execute("delete from locks where name = ? and holder = ?", [name, holder])
+
+
+# -- post-checks (R6) ------------------------------------------------------------------------------
+def cancel_recognition(store: Store, service_id: str, agency_id: str, job_id: int, reason: str,
+                       recognized_run_id: str | None, recheck_run_id: str, now: datetime) -> None:
+    with _Tx(store) as conn:
+        conn.execute("insert into recognition_cancellations (service_id, agency_id, job_id, reason, recognized_run_id,"
+                     " recheck_run_id, cancelled_at) values (?, ?, ?, ?, ?, ?, ?)",
+                     [service_id, agency_id, job_id, reason, recognized_run_id, recheck_run_id, iso(now)])
+
+
+def cancellations(store: Store, *, pending_notice: bool = False) -> list[dict[str, Any]]:
+    """Recognitions cancelled by a post-check: the list of agencies to tell (R6)."""
+    sql = "select * from recognition_cancellations" + (" where notified_at is null" if pending_notice else "")
+    return list(store.db.query(sql + " order by cancelled_at"))
