@@ -27,7 +27,8 @@ def with_playbook(world_config: Path, text: str, service_id: str = "bac-ninh-001
     agency = world_config / "agencies" / "bac-ninh.yaml"
     lines = agency.read_text(encoding="utf-8").splitlines()
     at = next(i for i, line in enumerate(lines) if line.strip() == f"- id: {service_id}")
-    lines.insert(at + 1, "    playbook: bac-ninh-tra-cuu")
+    indent = lines[at].index("- id:") + 2
+    lines.insert(at + 1, " " * indent + "playbook: bac-ninh-tra-cuu")
     agency.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return world_config
 
