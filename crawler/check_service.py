@@ -21,10 +21,9 @@ from crawler.catalogue_match import ensure_match
 from crawler.browser import context_options
 from crawler.config import AgencyConfig, ServiceConfig
 from crawler.navigate import HostLimiter
+from crawler.sealing import seal_in_background
 from crawler.settings import Settings
 from crawler.steps import StepRecorder
-from evidence.manifest import seal_run
-from evidence.signing import load_signer
 from evidence.store import Store
 
 
@@ -66,7 +65,8 @@ async def check_service(browser: Browser, agency: AgencyConfig, service: Service
         video_dir = Path(scratch) if capture.video else None
         context = await browser.new_context(**context_options(settings, video_dir=video_dir))
         if capture.trace:
-            await context.tracing.start(screenshots=True, snapshots=True, sources=False,
+            # No screencast in the trace: the video and each step's screenshot already keep the screen.
+            await context.tracing.start(screenshots=False, snapshots=True, sources=False,
                                         title=f"{service.id} {run_id}")
         page = await context.new_page()
         page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.dismiss()))
@@ -97,5 +97,5 @@ async def check_service(browser: Browser, agency: AgencyConfig, service: Service
                      final_url=opened.get("final_url"), title=opened.get("title"), duration_ms=duration_ms,
                      error_kind=(observation.bot_error or {}).get("detail", {}).get("error_kind"))
     store.save_verdict(run_id, service.id, verdict.as_dict(), RULE_VERSION, catalogue)
-    seal_run(store, run_id, load_signer(settings.signing.key_file))  # manifest, chain, signature (R9)
+    await seal_in_background(store, run_id, settings)  # manifest, chain, signature (R9)
     return ServiceCheck(service.id, agency.id, run_id, verdict, duration_ms)

@@ -20,10 +20,9 @@ from crawler.browser import context_options
 from crawler.errors import NavigationTimeout, VisitError
 from crawler.navigate import HostLimiter, goto, translate
 from crawler.plan import Target
+from crawler.sealing import seal_in_background
 from crawler.settings import Settings
 from crawler.steps import StepRecorder
-from evidence.manifest import seal_run
-from evidence.signing import load_signer
 from evidence.store import Store
 
 
@@ -84,6 +83,6 @@ async def visit(browser: Browser, target: Target, store: Store, settings: Settin
     store.finish_run(run_id, outcome=outcome, http_status=status, final_url=final_url, title=title,
                      duration_ms=duration_ms, error_kind=failure.kind if failure else None,
                      error=str(failure) if failure else None)
-    seal_run(store, run_id, load_signer(settings.signing.key_file))  # manifest, chain, signature (R9)
+    await seal_in_background(store, run_id, settings)  # manifest, chain, signature (R9)
     return VisitResult(target, run_id, outcome, status, final_url, title, duration_ms,
                        failure.kind if failure else None, str(failure) if failure else None)

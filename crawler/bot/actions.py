@@ -281,12 +281,16 @@ async def track(session: Session) -> StepResult:
                                 "url": session.page.url, **report.as_detail()})
 
 
-_STATUSES = ("da co ket qua", "da tra ket qua", "dang xu ly", "da tiep nhan", "cho tiep nhan", "cho bo sung",
-             "dang giai quyet", "hoan thanh", "moi tiep nhan", "cho thanh toan")
+# How tracking pages name a dossier's state, folded, with the words an inspector reads.
+_STATUSES = {"da co ket qua": "Đã có kết quả", "da tra ket qua": "Đã trả kết quả", "dang xu ly": "Đang xử lý",
+             "da tiep nhan": "Đã tiếp nhận", "cho tiep nhan": "Chờ tiếp nhận", "cho bo sung": "Chờ bổ sung",
+             "dang giai quyet": "Đang giải quyết", "hoan thanh": "Hoàn thành", "moi tiep nhan": "Mới tiếp nhận",
+             "cho thanh toan": "Chờ thanh toán"}
 
 
 def _status_of(text: str) -> str | None:
-    return contains_any(text, _STATUSES)
+    found = contains_any(text, tuple(_STATUSES))
+    return _STATUSES[found] if found else None
 
 
 @action("pay")
