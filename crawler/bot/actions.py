@@ -58,6 +58,13 @@ def _blocked(session: Session, blocker: str, **detail: object) -> StepResult:
     return StepResult("blocked", {"blocker": blocker, **detail})
 
 
+async def _click_to_gate(session: Session, candidate: finder.Candidate) -> StepResult | None:
+    """Follow `candidate`; a blocked step if it led to a gate the bot must not pass, else None."""
+    await session.click(candidate)
+    gate = await _gate(session)
+    return _blocked(session, gate, url=session.page.url) if gate else None
+
+
 async def _all_fields(session: Session) -> list[dict]:
     found: list[dict] = []
     for frame in session.page.frames:
@@ -117,10 +124,8 @@ async def register(session: Session) -> StepResult:
     candidate = await finder.find(session.page, "register", exclude=[session.service_name])
     if candidate is None:
         return StepResult("not_found", {"looked_for": "register"})
-    await session.click(candidate)
-    gate = await _gate(session)
-    if gate:
-        return _blocked(session, gate, url=session.page.url)
+    if blocked := await _click_to_gate(session, candidate):
+        return blocked
     report = await fill_form(session.page, session.citizen, timeout_ms=session.step_ms)
     if report.blockers:
         return _blocked(session, report.blockers[0], **report.as_detail())
@@ -171,9 +176,9 @@ async def login(session: Session) -> StepResult:
             candidate = await finder.find(session.page, "login")
         if candidate is None:
             return StepResult("not_found", {"looked_for": "login"})
-        await session.click(candidate)
-    gate = await _gate(session)
-    if gate:
+        if blocked := await _click_to_gate(session, candidate):
+            return blocked
+    elif gate := await _gate(session):
         return _blocked(session, gate, url=session.page.url)
     tries = []
     for _ in range(2):  # a second try, as a person would, when the page re-rendered under the first
