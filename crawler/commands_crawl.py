@@ -12,6 +12,7 @@ from rich.table import Table
 
 from crawler.cli import State, console, main, pass_state
 from crawler.config import Config
+from crawler.errors import ConfigError
 from crawler.crawl import CrawlSummary
 from crawler.crawl_report import local, progress_bar, summary_lines
 from crawler.jobs import FINAL_WORDS
@@ -23,6 +24,7 @@ from crawler.recovery import recover
 from crawler.report_console import summary_table
 from evidence import queue
 from evidence.manifest import LOCAL_TZ
+from evidence.scores import pending_rechecks, settle_service_rechecks
 from evidence.store import Store
 
 _BUDGET = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -56,6 +58,22 @@ def enqueue_plan(config: Config, store: Store, agency_id: str | None, now: datet
     return added
 
 
+def enqueue_disputed(config: Config, store: Store, agency_id: str | None, now: datetime) -> int:
+    """A job for each service an agency disputed (R13) that has none open, even in an --only-queued pass."""
+    added = 0
+    for request in pending_rechecks(store):
+        if request["kind"] != "service" or (agency_id and request["agency_id"] != agency_id):
+            continue
+        try:
+            agency, service = config.service(request["target_id"])
+        except ConfigError:
+            continue  # a service no longer declared: nothing to check
+        reason = f"vòng xác nhận: {request['reason'] or ''}".strip()
+        if queue.enqueue(store, "service", service.id, agency.id, host_of(service.url), now, reason=reason) is not None:
+            added += 1
+    return added
+
+
 def crawl_and_report(config: Config, agency_id: str | None = None, *, deadline: datetime | None = None,
                      only_queued: bool = False) -> CrawlSummary:
     """Queue the plan, run every due job (N contexts, one browser), print progress and the summary."""
@@ -72,15 +90,19 @@ def crawl_and_report(config: Config, agency_id: str | None = None, *, deadline: 
                               f"{len(recovered.orphans_removed)} tệp mồ côi được dọn.")
             if not only_queued:
                 enqueue_plan(config, store, agency_id, utc_clock())
+            enqueue_disputed(config, store, agency_id, utc_clock())
             targets = {(t.kind, t.target_id): t for t in plan(config)}
             total = len(claimable(store, settings, utc_clock(), agency_id))
             options = RunOptions(holder, settings.concurrency, deadline, agency_id)
             with progress_bar(console, total) as on_done:
                 runner = Runner(store, settings, targets, options, lock, on_done)
                 summary = asyncio.run(runner.run())
+            answered = settle_service_rechecks(store)
         finally:
             lock.release()
     console.print(summary_table(summary, {a.id: a.name for a in config.agencies}))
+    if answered:
+        console.print(f"Đã kiểm tra lại {len(answered)} dịch vụ theo yêu cầu của vòng xác nhận (R13).")
     for line in summary_lines(summary):
         console.print(line)
     console.print(f"Bằng chứng (ảnh chụp, HTML) lưu tại: {settings.evidence_dir}")

@@ -176,3 +176,22 @@ def pending_rechecks(store: Store) -> list[dict[str, Any]]:
 def mark_recheck_done(store: Store, recheck_id: int, run_id: str | None = None) -> None:
     with store.db.conn:
         store.db["recheck_requests"].update(recheck_id, {"status": "done", "done_at": utc_now(), "run_id": run_id})
+
+
+def settle_service_rechecks(store: Store) -> list[tuple[int, str]]:
+    """Mark done each pending service re-check that a judged run started after it answers.
+
+    A run that could not see the site (`failed`, `interrupted`) answers nothing: the request waits.
+    """
+    settled = []
+    for request in pending_rechecks(store):
+        if request["kind"] != "service":
+            continue
+        run = store.db.execute(
+            "select r.id from runs r join verdicts v on v.run_id = r.id where r.kind = 'service' "
+            "and r.target_id = ? and r.outcome = 'ok' and r.started_at > ? order by r.started_at desc limit 1",
+            [request["target_id"], request["requested_at"]]).fetchone()
+        if run:
+            mark_recheck_done(store, request["id"], run[0])
+            settled.append((request["id"], run[0]))
+    return settled
