@@ -1,32 +1,15 @@
-"""Printing crawl progress and summaries for inspectors (Vietnamese), with rich."""
+"""The crawl summary table for inspectors (Vietnamese), with rich."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from contextlib import contextmanager
-from typing import Callable, Iterator
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from crawler.crawl import CrawlSummary
 from crawler.visit import VisitResult
 
 OUTCOME_WORDS = {"ok": "mở được", "http_error": "lỗi HTTP", "failed": "không xem được"}
-
-
-@contextmanager
-def progress_bar(console: Console, total: int) -> Iterator[Callable[[VisitResult], None]]:
-    columns = (TextColumn("[bold]Đang kiểm tra"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[last]}"), TimeElapsedColumn(), TextColumn("còn"), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("crawl", total=total, last="")
-
-        def done(result: VisitResult) -> None:
-            progress.update(task, advance=1, last=f"{result.target.target_id}: {OUTCOME_WORDS[result.outcome]}")
-
-        yield done
 
 
 def verdict_word(verdict) -> str:  # type: ignore[no-untyped-def]

@@ -88,11 +88,12 @@ async def open_service(session: Session) -> StepResult:
         "() => Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))"
         ".filter(h => /\\.(docx?|pdf|xlsx?|odt)(\\?|$)/i.test(h)).length")
     submit = await finder.find(session.page, "submit_start", exclude=[session.service_name])
+    password = await _has_password_field(session)
     detail = {"http_status": status, "final_url": session.page.url, "title": await session.page.title(),
               "name_shown": await session.name_shown(), "signs": signs, "form_downloads": len(downloads) + file_links,
               "submission_link": submit.describe() if submit else None,
-              "login_reachable": bool(await finder.find(session.page, "login")) or await _has_password_field(session),
-              "form_reachable": bool(submit) or await _has_password_field(session)}
+              "login_reachable": password or bool(await finder.find(session.page, "login")),
+              "form_reachable": bool(submit) or password}
     if status is not None and status >= 400:
         return StepResult("failed", {**detail, "dead": status in (404, 410)})
     return StepResult("ok", detail)

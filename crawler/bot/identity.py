@@ -7,12 +7,15 @@ form had and which were filled, and every typed secret is replaced by "***" befo
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import string
+import zipfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 from crawler.settings import Identity
 
@@ -56,9 +59,6 @@ def redact(text: str, citizen: Citizen) -> str:
 
 def secret_forms(secret: str) -> list[bytes]:
     """The ways a typed secret shows up in recorded bytes: as typed, form-encoded, JSON-escaped."""
-    from urllib.parse import quote, quote_plus
-    import json
-
     forms = {secret, quote_plus(secret), quote(secret, safe=""), json.dumps(secret)[1:-1],
              json.dumps(secret, ensure_ascii=False)[1:-1]}
     return sorted({f.encode("utf-8") for f in forms}, key=len, reverse=True)
@@ -66,8 +66,6 @@ def secret_forms(secret: str) -> list[bytes]:
 
 def redact_zip(path: Path, secrets: set[str]) -> None:
     """Rewrite a Playwright trace before it is kept: its actions and network bodies hold typed values."""
-    import zipfile
-
     patterns = [form for secret in secrets for form in secret_forms(secret)]
     cleaned = path.with_suffix(".clean.zip")
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(cleaned, "w", zipfile.ZIP_DEFLATED) as target:
