@@ -33,13 +33,13 @@ def _child(config_dir: str, data: str, mode: str, limit: int) -> None:
     """Run one way in this process and print its wall time and checks done, as JSON."""
     from playwright.async_api import async_playwright
 
-    from crawler.browser import ensure_ffmpeg, launch_options
-    from crawler.config import load_config
-    from crawler.crawl import run_target
-    from crawler.lock import new_holder
-    from crawler.navigate import HostLimiter, host_of
-    from crawler.plan import agency_rows, plan
-    from crawler.queue_runner import Runner, RunOptions
+    from crawler.browser.launch import ensure_ffmpeg, launch_options
+    from configuration.loader import load_config
+    from crawler.nightly.work import run_target
+    from crawler.nightly.lock import new_holder
+    from crawler.browser.navigate import HostLimiter, host_of
+    from crawler.nightly.plan import agency_rows, plan
+    from crawler.nightly.runner import Runner, RunOptions
     from evidence import queue
     from evidence.store import Store
 
@@ -52,7 +52,7 @@ def _child(config_dir: str, data: str, mode: str, limit: int) -> None:
     store.sync_agencies(agency_rows(config))
     t0 = time.monotonic()
     if mode.startswith("crawl"):
-        from crawler.queue_runner import utc_clock
+        from crawler.nightly.runner import utc_clock
         for target in targets:
             queue.enqueue(store, target.kind, target.target_id, target.agency_id, host_of(target.url), utc_clock())
         holder = new_holder()
@@ -110,7 +110,7 @@ def main() -> None:
         mode, config_dir, data, limit = args.child
         _child(config_dir, data, mode, int(limit))
         return
-    from crawler.commands_world import load_world_catalogue, write_world_config
+    from kiemtra.commands.world import load_world_catalogue, write_world_config
     from demoworld import start_world
 
     print(describe())

@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from playwright.async_api import async_playwright  # noqa: E402
 
 from bench.machine import PeakMemory, describe  # noqa: E402
-from crawler.browser import ensure_ffmpeg, launch_options  # noqa: E402
-from crawler.check_service import check_service  # noqa: E402
-from crawler.commands_world import write_world_config  # noqa: E402
-from crawler.config import load_config  # noqa: E402
+from crawler.browser.launch import ensure_ffmpeg, launch_options  # noqa: E402
+from crawler.visits.service import check_service  # noqa: E402
+from kiemtra.commands.world import write_world_config  # noqa: E402
+from configuration.loader import load_config  # noqa: E402
 from evidence.store import Store  # noqa: E402
 
 # Level-3 services of each vendor style (server-rendered, single-page app, iframe), none flaky.

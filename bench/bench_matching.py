@@ -25,7 +25,7 @@ from bench import generate  # noqa: E402
 from checks.catalogue import Declared, Match, Matcher, Procedure  # noqa: E402
 from checks.catalogue.memory import ScanCatalogue  # noqa: E402
 from checks.catalogue.normalize import index_terms, normalize  # noqa: E402
-from crawler.catalogue_match import matcher_for  # noqa: E402
+from office.matching import matcher_for  # noqa: E402
 from evidence import catalogue  # noqa: E402
 from evidence.store import Store, utc_now  # noqa: E402
 from bench.machine import describe  # noqa: E402

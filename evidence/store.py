@@ -165,6 +165,6 @@ class Store:
 
 from evidence import catalogue as _catalogue  # noqa: E402,F401  (registers the 0002_catalogue migration)
 from evidence import portal as _portal  # noqa: E402,F401  (registers the 0003_portal migration)
-from evidence import manifest as _manifest  # noqa: E402,F401  (registers the 0004_evidence migration)
+from evidence.seal import manifest as _manifest  # noqa: E402,F401  (registers the 0004_evidence migration)
 from evidence import scores as _scores  # noqa: E402,F401  (registers the 0006_scoring migration)
 from evidence import queue as _queue  # noqa: E402,F401  (registers the 0005_queue migration)

@@ -27,7 +27,7 @@ def answer_key(world):
 @pytest.fixture()
 def world_config(world, tmp_path) -> Path:
     """A complete config folder for the running world, with its own data folder."""
-    from crawler.commands_world import write_world_config
+    from kiemtra.commands.world import write_world_config
 
     root = write_world_config(world, tmp_path / "config")
     settings = root / "settings.yaml"

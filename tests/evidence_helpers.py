@@ -9,8 +9,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 
-from evidence.manifest import seal_run
-from evidence.signing import Signer
+from evidence.seal.manifest import seal_run
+from evidence.seal.signing import Signer
 from evidence.store import Store
 
 AGENCY = {"id": "thu-nghiem", "name": "UBND tỉnh Thử Nghiệm", "group": "tinh", "portal": "http://127.0.0.1:1/",

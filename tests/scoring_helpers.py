@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from crawler.cli import run_cli
+from kiemtra.cli import run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 FILLED = {  # bac-ninh's form 3A; everything else is left empty (R10: those criteria score 0)

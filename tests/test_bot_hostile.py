@@ -8,10 +8,10 @@ import time
 import pytest
 from playwright.async_api import async_playwright
 
-from crawler.browser import launch_options
-from crawler.check_service import check_service
-from crawler.config import AgencyConfig, ServiceConfig
-from crawler.settings import Settings
+from crawler.browser.launch import launch_options
+from crawler.visits.service import check_service
+from configuration.loader import AgencyConfig, ServiceConfig
+from configuration.settings import Settings
 from evidence.store import Store
 
 pytestmark = pytest.mark.e2e

@@ -15,7 +15,7 @@ from urllib.parse import quote_plus
 
 import pytest
 
-from crawler.cli import run_cli
+from kiemtra.cli import run_cli
 from evidence.store import Store
 
 pytestmark = pytest.mark.e2e
@@ -29,7 +29,7 @@ SECRET = "Bí-mật kiểm tra 42!"
 
 @pytest.fixture(scope="module")
 def crawled(world, tmp_path_factory):
-    from crawler.commands_world import load_world_catalogue, write_world_config
+    from kiemtra.commands.world import load_world_catalogue, write_world_config
 
     world.reset()
     os.environ["KIEMTRA_BOT_PASSWORD"] = SECRET

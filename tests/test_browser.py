@@ -9,8 +9,8 @@ import subprocess
 import pytest
 from playwright.sync_api import sync_playwright
 
-from crawler.browser import ensure_ffmpeg, find_chromium, launch_options, context_options
-from crawler.settings import Settings
+from crawler.browser.launch import ensure_ffmpeg, find_chromium, launch_options, context_options
+from configuration.settings import Settings
 
 
 def test_chromium_is_found():

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from crawler.catalogue_import import import_file
-from crawler.cli import run_cli
-from crawler.errors import ConfigError
+from office.catalogue_import import import_file
+from kiemtra.cli import run_cli
+from kiemtra.errors import ConfigError
 from evidence import catalogue, matches
 from evidence.store import Store
 

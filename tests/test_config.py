@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.cli import run_cli
-from crawler.config import ConfigInvalid, load_config
+from kiemtra.cli import run_cli
+from configuration.loader import ConfigInvalid, load_config
 
 GOOD_AGENCY = """\
 id: bac-ninh

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.cli import run_cli
+from kiemtra.cli import run_cli
 from evidence.store import Store
 
 pytestmark = pytest.mark.e2e
@@ -22,7 +22,7 @@ ENV = {**os.environ, "KIEMTRA_TIMEOUTS_NAVIGATION_S": "10", "KIEMTRA_QUEUE_ORPHA
 
 @pytest.fixture()
 def site(world, tmp_path):
-    from crawler.commands_world import load_world_catalogue, write_world_config
+    from kiemtra.commands.world import load_world_catalogue, write_world_config
 
     world.reset()
     config = write_world_config(world, tmp_path / "config")
@@ -32,7 +32,7 @@ def site(world, tmp_path):
 
 
 def _start_crawl(base: list[str]) -> subprocess.Popen:
-    command = [sys.executable, "-c", "from crawler.cli import entry; entry()", *base, "crawl", "--agency", "bhxh",
+    command = [sys.executable, "-c", "from kiemtra.cli import entry; entry()", *base, "crawl", "--agency", "bhxh",
                "--concurrency", "2"]
     return subprocess.Popen(command, cwd=REPO, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)

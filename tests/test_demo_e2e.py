@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 def test_demo_serves_the_world_crawls_and_stores_evidence(tmp_path):
     data = tmp_path / "var"
     env = {**os.environ, "KIEMTRA_TIMEOUTS_NAVIGATION_S": "10", "COLUMNS": "160"}
-    command = [sys.executable, "-c", "from crawler.cli import entry; entry()", "--data", str(data),
+    command = [sys.executable, "-c", "from kiemtra.cli import entry; entry()", "--data", str(data),
                "demo", "--agency", "bhxh"]
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     seen_while_running = 0

@@ -12,14 +12,14 @@ from playwright.async_api import async_playwright
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from crawler.browser import context_options, ensure_ffmpeg, launch_options
-from crawler.check_service import check_service
-from crawler.cli import run_cli
-from crawler.commands_world import write_world_config
-from crawler.config import AgencyConfig, ServiceConfig, load_config
-from crawler.plan import agency_rows
-from evidence.bundle import verify_bundle
-from evidence.signing import init_key
+from crawler.browser.launch import context_options, ensure_ffmpeg, launch_options
+from crawler.visits.service import check_service
+from kiemtra.cli import run_cli
+from kiemtra.commands.world import write_world_config
+from configuration.loader import AgencyConfig, ServiceConfig, load_config
+from crawler.nightly.plan import agency_rows
+from evidence.seal.bundle import verify_bundle
+from evidence.seal.signing import init_key
 from evidence.store import Store
 from evidence.web import create_app
 
@@ -132,7 +132,7 @@ def test_open_service_play_video_open_step_export_bundle(page, app_url, recorded
 def test_bundle_index_opens_offline_with_its_pictures(page, recorded, tmp_path):
     import zipfile
 
-    from evidence.bundle import export_bundle
+    from evidence.seal.bundle import export_bundle
 
     with Store(recorded["data"]) as store:
         export_bundle(store, [recorded["good"]], tmp_path / "goi.zip")

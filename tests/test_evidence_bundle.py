@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from crawler.cli import run_cli
-from evidence.bundle import BundleError, export_bundle, runs_for, verify_bundle
-from evidence.signing import KEY_ENV, SigningError, Signer, init_key, load_signer
+from kiemtra.cli import run_cli
+from evidence.seal.bundle import BundleError, export_bundle, runs_for, verify_bundle
+from evidence.seal.signing import KEY_ENV, SigningError, Signer, init_key, load_signer
 from evidence_helpers import AGENCY, make_store, signer  # noqa: F401  (fixture)
 
 

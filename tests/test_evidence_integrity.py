@@ -11,9 +11,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 
-from evidence.manifest import local_time, seal_run
-from evidence.signing import Signer
-from evidence.verify import verify
+from evidence.seal.manifest import local_time, seal_run
+from evidence.seal.signing import Signer
+from evidence.seal.verify import verify
 from evidence_helpers import add_run, make_store, signer  # noqa: F401  (fixture)
 
 
@@ -158,7 +158,7 @@ def tamper_signature(store, ids):
 
 def tamper_resigned_with_another_key(store, ids):
     # The tamperer rewrites a manifest and signs it with a key of their own, stored beside the real one.
-    from evidence.manifest import encode
+    from evidence.seal.manifest import encode
 
     row = store.db["manifests"].get(1)
     path = _file(store, row["sha256"])

@@ -8,16 +8,20 @@ from pathlib import Path
 import click
 import pytest
 
-from crawler.cli import main
+from kiemtra.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 FORBIDDEN = {
-    "checks": {"crawler", "evidence", "demoworld", "playwright", "scrapy", "sqlite_utils", "sqlite3", "requests",
-               "urllib.request", "httpx", "socket"},
-    "evidence": {"crawler", "demoworld", "playwright", "scrapy"},
-    "crawler": {"demoworld"},
+    "checks": {"kiemtra", "configuration", "crawler", "evidence", "office", "demoworld", "playwright", "scrapy",
+               "sqlite_utils", "sqlite3", "requests", "urllib.request", "httpx", "socket"},
+    "evidence": {"kiemtra.cli", "kiemtra.commands", "crawler", "office", "demoworld", "playwright", "scrapy"},
+    "configuration": {"kiemtra.cli", "kiemtra.commands", "crawler", "evidence", "office", "demoworld", "playwright",
+                      "scrapy"},
+    "office": {"kiemtra.cli", "kiemtra.commands", "crawler", "demoworld", "playwright", "scrapy"},
+    "crawler": {"kiemtra.cli", "kiemtra.commands", "demoworld"},
+    "kiemtra": {"demoworld"},
 }
-MAY_IMPORT_DEMOWORLD = {"crawler/commands_world.py"}
+MAY_IMPORT_DEMOWORLD = {"kiemtra/commands/world.py"}
 
 
 def imports_of(path: Path) -> set[str]:
@@ -69,6 +73,6 @@ def test_every_command_has_help_with_an_example():
 
 
 def test_every_setting_has_help():
-    from crawler.settings import describe
+    from configuration.settings import describe
 
     assert all(help_text for _, _, help_text in describe())

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.cli import run_cli
-from crawler.config import ConfigInvalid, load_config
+from kiemtra.cli import run_cli
+from configuration.loader import ConfigInvalid, load_config
 
 PLAYBOOK = """\
 # Tracking on this portal is read by selectors, not by the heuristics.

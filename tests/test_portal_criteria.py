@@ -10,7 +10,7 @@ import pytest
 
 from checks.portal import REGISTRY, Criterion, PortalObservation, evaluate
 from checks.portal.observation import BrowserObservation, Fetched
-from crawler.criteria_config import load_criteria
+from configuration.criteria import load_criteria
 from crawler.spiders.extract import extract_page
 
 FIXTURES = Path(__file__).parent / "fixtures" / "portal"

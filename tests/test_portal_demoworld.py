@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from crawler.cli import run_cli
-from crawler.config import load_config
-from crawler.criteria_config import load_criteria
-from crawler.portal_inspect import inspect_portal, score_portal
+from kiemtra.cli import run_cli
+from configuration.loader import load_config
+from configuration.criteria import load_criteria
+from crawler.portal.look import inspect_portal, score_portal
 from evidence.store import Store
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +27,7 @@ ALWAYS = {"news": "c3-news", "direction": "c3-direction", "law_dissemination": "
 
 @pytest.fixture(scope="module")
 def inspected(world, tmp_path_factory):
-    from crawler.commands_world import write_world_config
+    from kiemtra.commands.world import write_world_config
 
     root = write_world_config(world, tmp_path_factory.mktemp("cfg") / "config")
     data = tmp_path_factory.mktemp("var")
@@ -89,7 +89,7 @@ def test_review_flow_through_the_cli(inspected, tmp_path):
     assert run_cli(base + ["review", "import", str(scores_file), "--inspector", "can-bo-b"]) == 0
     assert run_cli(base + ["review", "appraise", agency, "c3-search", "4", "--appraiser", "tham-dinh",
                            "--reason", "Tìm kiếm chạy đúng khi thử lại"]) == 0
-    from crawler.portal_review import statuses
+    from office.review import statuses
 
     with Store(data) as store:
         rows = {s.scores.criterion_id: s for s in statuses(store, config, load_criteria(root), agency)}

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crawler import jobs, retry
-from crawler.lock import CrawlLock, CrawlLocked, new_holder
-from crawler.recovery import holder_gone, sweep_orphans
-from crawler.settings import Retry
+from crawler.nightly import jobs, retry
+from crawler.nightly.lock import CrawlLock, CrawlLocked, new_holder
+from crawler.nightly.recovery import holder_gone, sweep_orphans
+from configuration.settings import Retry
 from evidence import queue
 from evidence.store import Store
 
@@ -145,7 +145,7 @@ def test_orphan_files_are_swept_only_past_the_grace(store):
 
 
 def test_until_is_the_next_such_time_in_vietnam_and_budget_parses():
-    from crawler.commands_crawl import parse_budget, parse_until
+    from kiemtra.commands.crawl import parse_budget, parse_until
 
     assert parse_until("05:30", T0) == T0 + timedelta(hours=4, minutes=30)   # T0 is 01:00 in Vietnam
     assert parse_until("00:30", T0) == T0 + timedelta(hours=23, minutes=30)

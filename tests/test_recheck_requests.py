@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.cli import run_cli
+from kiemtra.cli import run_cli
 from evidence.scores import pending_rechecks, request_recheck, settle_service_rechecks
 from evidence.store import Store, utc_now
 
@@ -36,7 +36,7 @@ def test_only_a_judged_run_started_after_the_request_answers_it(tmp_path):
 
 @pytest.mark.e2e
 def test_a_queued_only_crawl_rechecks_a_disputed_service(world_config, capsys):
-    from crawler.config import load_config
+    from configuration.loader import load_config
 
     data = load_config(world_config).settings.data
     with Store(data) as store:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from crawler.config import load_config
-from crawler.criteria_config import load_criteria
+from configuration.loader import load_config
+from configuration.criteria import load_criteria
 from evidence import matches, portal as portal_store
 from evidence.scores import pending_rechecks
 from evidence.store import Store

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from checks.scoring import AgencyInput, Criterion, Figure, competition_ranks, index, score, score_group
-from crawler.scoring_config import load_scoring
+from configuration.scoring import load_scoring
 
 TABLE = load_scoring().table
 

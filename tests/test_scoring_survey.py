@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from crawler.config import ConfigInvalid, load_config
-from crawler.scoring_config import load_scoring
-from crawler.survey import read_form, write_template
+from configuration.loader import ConfigInvalid, load_config
+from configuration.scoring import load_scoring
+from office.survey import read_form, write_template
 from evidence.scores import latest_plan
 from evidence.store import Store
 from tests.scoring_helpers import cli, config_dir, fill  # noqa: F401  (config_dir is a fixture)

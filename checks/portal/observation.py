@@ -1,6 +1,6 @@
 """What a portal inventory recorded: the observations the portal criteria read.
 
-The spider (`crawler/spiders/portal.py`) and the browser checks (`crawler/portal_browser.py`)
+The spider (`crawler/spiders/portal.py`) and the browser checks (`crawler/portal/rendered.py`)
 fill these; every criterion is a pure function of a `PortalObservation`, so a verdict can be
 recomputed from what was stored. Everything here round-trips through JSON (`as_dict`/`from_dict`).
 """

@@ -3,7 +3,7 @@ mail, log in, submit, track, pay, read how the result comes.
 
 The flow stops where the service stops the citizen; what each step saw is kept for the verdict.
 A playbook (config/playbooks/) may replace any named step by primitive steps; see
-`crawler/playbook.py`.
+`crawler/bot/playbook.py`.
 """
 
 from __future__ import annotations

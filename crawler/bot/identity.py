@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
-from crawler.settings import Identity
+from configuration.settings import Identity
 
 REDACTED = "***"
 

@@ -18,7 +18,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
-from crawler.settings import Mailbox
+from configuration.settings import Mailbox
 
 _LINK = re.compile(r"https?://[^\s\"'<>]+")
 

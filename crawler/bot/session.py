@@ -21,10 +21,10 @@ from checks.text import contains_any, fold_words
 from crawler.bot import finder
 from crawler.bot.identity import Citizen, redact
 from crawler.bot.words import SIGNS
-from crawler.errors import VisitError
-from crawler.navigate import HostLimiter, goto, translate
-from crawler.settings import Settings
-from crawler.steps import StepRecorder
+from kiemtra.errors import VisitError
+from crawler.browser.navigate import HostLimiter, goto, translate
+from configuration.settings import Settings
+from crawler.browser.recorder import StepRecorder
 
 _RECEIPT = re.compile(r"(?:ma ho so|so bien nhan|ma bien nhan|so ho so|ma tra cuu|ma giao dich ho so)\s*[:：]?\s*"
                       r"([A-Za-z0-9][A-Za-z0-9.\-/_]{5,})", re.IGNORECASE)

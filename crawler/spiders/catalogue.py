@@ -4,7 +4,7 @@ It walks the search listing page by page (following "next" links), opens each pr
 detail page and reads its labelled fields ("Mã thủ tục", "Tên thủ tục", "Lĩnh vực"...), the
 way the national site and its copies present a record. Politeness comes from kiemtra's
 settings (per-host rate and concurrency, retries); JOBDIR makes an interrupted harvest resume.
-Rows reach the store in batches, each one transaction, through `crawler.catalogue_import`.
+Rows reach the store in batches, each one transaction, through `office.catalogue_import`.
 """
 
 from __future__ import annotations
@@ -113,8 +113,8 @@ class StorePipeline:
         self.flush()
 
     def flush(self) -> None:
-        from crawler.catalogue_import import import_records
-        from crawler.errors import ConfigError
+        from office.catalogue_import import import_records
+        from kiemtra.errors import ConfigError
         from evidence.store import Store
 
         if not self.pending:
@@ -137,6 +137,6 @@ class StorePipeline:
 
 
 def import_records_check(row: dict[str, Any]) -> None:
-    from crawler.catalogue_import import Row, validate
+    from office.catalogue_import import Row, validate
 
     validate([Row(1, {k: v for k, v in row.items() if k != "url"})], row.get("url", ""))

@@ -8,7 +8,7 @@ Scrapy's reactor cannot restart inside one process, so each crawl runs as its ow
 
     python -m crawler.spiders.portal --url URL --out inventory.json --html-dir pages/ [bounds...]
 
-`crawl_portal` (in `crawler/portal_inspect.py`) starts it and reads the JSON back. robots.txt is
+`crawl_portal` (in `crawler/portal/look.py`) starts it and reads the JSON back. robots.txt is
 recorded, not obeyed: Circular 32 Art.22 mandates this inspection, and a disallowed section is still
 one the agency publishes to citizens; politeness comes from the delay and one request at a time.
 """

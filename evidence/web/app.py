@@ -17,9 +17,9 @@ from typing import Any
 
 from flask import Flask, Response, abort, g, render_template, request, send_file
 
-from evidence.bundle import BundleError, export_bundle, runs_for
-from evidence.manifest import local_time
-from evidence.verify import verify
+from evidence.seal.bundle import BundleError, export_bundle, runs_for
+from evidence.seal.manifest import local_time
+from evidence.seal.verify import verify
 from evidence.web import blobs, queries
 
 CSP = ("default-src 'none'; img-src 'self'; media-src 'self'; style-src 'self'; frame-src 'self'; "

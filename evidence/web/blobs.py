@@ -15,7 +15,7 @@ from pathlib import Path
 
 from flask import Response, abort, request, send_file
 
-from evidence.banner import thumbnail
+from evidence.seal.banner import thumbnail
 from evidence.store import Store
 from evidence.web.queries import artifact_row
 

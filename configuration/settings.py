@@ -1,0 +1,171 @@
+"""Settings: each declared once here with its default and help.
+
+Precedence, lowest first: these defaults < `<config>/settings.yaml` < environment variables
+(`KIEMTRA_<GROUP>_<NAME>`, e.g. `KIEMTRA_DATA`, `KIEMTRA_TIMEOUTS_NAVIGATION_S`) < command-line
+options. Secrets never live here: they come from the environment at the point of use.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from datetime import date
+from typing import Any, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kiemtra import __version__
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Timeouts(_Group):
+    navigation_s: float = Field(30.0, gt=0, description="Seconds a page may take to load before the step fails as a time-out.")
+    step_s: float = Field(15.0, gt=0, description="Seconds a single bot step (find, fill, click, wait) may take.")
+    check_s: float = Field(600.0, gt=0, description="Seconds one whole check of a service may take.")
+
+
+class Politeness(_Group):
+    per_host_rps: float = Field(2.0, gt=0, description="Navigations per second the crawler sends to one host at most.")
+    per_host_concurrency: int = Field(2, ge=1, description="Checks running against one host at the same time at most.")
+
+
+class Retry(_Group):
+    min_delay_minutes: float = Field(60.0, ge=0, description="A failed check is retried no sooner than this.")
+    other_window_hours: float = Field(4.0, ge=0, description="A retry falls at least this far from the failed attempt's time of day.")
+    max_attempts: int = Field(3, ge=1, description="Attempts after which a failing check is given up.")
+
+
+class Queue(_Group):
+    lease_s: float = Field(120.0, gt=0, description="Seconds a worker holds a job between heartbeats; a dead worker's job runs again after this.")
+    lock_ttl_s: float = Field(120.0, gt=0, description="Seconds the crawl lock outlives its last heartbeat (a crawl that died elsewhere).")
+    orphan_grace_s: float = Field(60.0, ge=0, description="Artifact files the store does not know are removed at crawl start once this old.")
+
+
+class Capture(_Group):
+    screenshots: bool = Field(True, description="Take a full-page screenshot at every step.")
+    html: bool = Field(True, description="Keep the page's HTML at every step.")
+    video: bool = Field(True, description="Record a video of every service check.")
+    trace: bool = Field(True, description="Record a Playwright trace of every service check.")
+
+
+class Browser(_Group):
+    executable: str | None = Field(None, description="Chromium to launch; empty means Playwright's own, else the system's /usr/bin/chromium.")
+    headless: bool = Field(True, description="Run the browser without a window.")
+    viewport_width: int = Field(1366, ge=320, description="Viewport width in CSS pixels.")
+    viewport_height: int = Field(900, ge=320, description="Viewport height in CSS pixels.")
+
+
+class Identity(_Group):
+    full_name: str = Field("Nguyễn Văn Kiểm", description="Full name of the synthetic citizen the bot acts as.")
+    id_number: str = Field("001090012345", description="Citizen ID (CCCD) number of the synthetic citizen.")
+    birth_date: date = Field(date(1990, 5, 17), description="Date of birth of the synthetic citizen.")
+    phone: str = Field("0912345678", description="Phone number of the synthetic citizen.")
+    email: str = Field("kiemtra.{run}@hopthu.demo", description="Mailbox address; {run} becomes the run id, so every check registers afresh.")
+    address: str = Field("Số 1 Trần Hưng Đạo, phường Hàng Bài, quận Hoàn Kiếm, Hà Nội", description="Postal address of the synthetic citizen.")
+
+
+class Mailbox(_Group):
+    kind: Literal["http", "imap", "none"] = Field("http", description="How the bot reads confirmation mail: http (a JSON inbox such as the demo world's), imap, or none.")
+    url: str = Field("http://127.0.0.1:8702/", description="Base URL of the JSON inbox (kind http).")
+    imap_host: str = Field("", description="IMAP server (kind imap); the password comes from KIEMTRA_IMAP_PASSWORD.")
+    imap_user: str = Field("", description="IMAP user name (kind imap).")
+    wait_s: float = Field(20.0, gt=0, description="Seconds to wait for a confirmation mail to arrive.")
+
+
+class Matching(_Group):
+    strong: float = Field(88.0, ge=0, le=100, description="Score (0-100) from which a declared name matches a procedure strongly (R5).")
+    weak: float = Field(80.0, ge=0, le=100, description="Score from which a name matches weakly: an inspector confirms; below it, no match.")
+    margin: float = Field(2.0, ge=0, le=100, description="Points a strong match must lead the next different procedure by; closer is weak.")
+    candidates: int = Field(40, ge=1, le=1000, description="Candidates taken from the catalogue index and scored for each name.")
+
+
+class Serve(_Group):
+    host: str = Field("127.0.0.1", description="Address the evidence browser listens on.")
+    port: int = Field(8800, ge=1, le=65535, description="Port the evidence browser listens on.")
+
+
+class Signing(_Group):
+    key_file: str = Field("~/.config/kiemtra/signing-key.pem", description="Ed25519 private key that signs run manifests, outside the repo (`kiemtra keys init`); env KIEMTRA_SIGNING_KEY may hold the PEM itself. No key: manifests are chained but unsigned.")
+
+
+class Portal(_Group):
+    max_pages: int = Field(60, ge=1, description="Pages the portal spider fetches from one portal at most.")
+    max_depth: int = Field(3, ge=0, description="Clicks from the home page the portal spider follows at most.")
+    max_seconds: float = Field(120.0, gt=0, description="Seconds one portal crawl may take before it stops.")
+    download_delay_s: float = Field(0.25, ge=0, description="Seconds between two requests of the portal spider to one host.")
+
+
+class Review(_Group):
+    threshold: float = Field(0.25, ge=0, le=1, description="R2: two inspectors' scores differing by more than this share of a criterion's points are re-checked.")
+    sample_fraction: float = Field(0.2, ge=0, le=1, description="R2: share of the agreeing criteria the appraiser spot-checks.")
+
+
+class Settings(_Group):
+    data: Path = Field(Path("./var"), description="Data folder: the store kiemtra.db and the evidence/ folder.")
+    concurrency: int = Field(4, ge=1, le=64, description="Browser contexts checking at the same time.")
+    user_agent: str = Field(f"Mozilla/5.0 (X11; Linux x86_64) Chrome kiemtra/{__version__} (kiểm tra ứng dụng CNTT)",
+                            description="User-Agent sent with every request.")
+    timeouts: Timeouts = Field(default_factory=Timeouts, description="Time-outs.")
+    politeness: Politeness = Field(default_factory=Politeness, description="Per-host politeness limits.")
+    retry: Retry = Field(default_factory=Retry, description="When failed checks run again (R6).")
+    queue: Queue = Field(default_factory=Queue, description="The persistent job queue and the crawl lock.")
+    capture: Capture = Field(default_factory=Capture, description="What evidence every visit records (R9).")
+    browser: Browser = Field(default_factory=Browser, description="The browser.")
+    identity: Identity = Field(default_factory=Identity, description="The synthetic citizen the bot acts as (R7).")
+    mailbox: Mailbox = Field(default_factory=Mailbox, description="Where the bot reads confirmation mail.")
+    matching: Matching = Field(default_factory=Matching, description="Matching declared names to CSDL TTHC (R3, R5).")
+    serve: Serve = Field(default_factory=Serve, description="The evidence browser.")
+    signing: Signing = Field(default_factory=Signing, description="Signing of run manifests (R9).")
+    portal: Portal = Field(default_factory=Portal, description="Bounds of the portal crawl (category 3).")
+    review: Review = Field(default_factory=Review, description="Two inspectors and the appraiser (R1, R2).")
+
+    @property
+    def db_path(self) -> Path:
+        return self.data / "kiemtra.db"
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.data / "evidence"
+
+
+def env_overrides(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Nested dict of the settings that `KIEMTRA_*` variables set (strings; pydantic converts)."""
+    environ = os.environ if environ is None else environ
+    found: dict[str, Any] = {}
+    for name, field in Settings.model_fields.items():
+        group = field.annotation
+        if isinstance(group, type) and issubclass(group, _Group):
+            for sub in group.model_fields:
+                key = f"KIEMTRA_{name}_{sub}".upper()
+                if key in environ:
+                    found.setdefault(name, {})[sub] = environ[key]
+        elif f"KIEMTRA_{name}".upper() in environ:
+            found[name] = environ[f"KIEMTRA_{name}".upper()]
+    return found
+
+
+def merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """`over` laid on `base`, group by group."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge(dict(out[key]), value)
+        else:
+            out[key] = value
+    return out
+
+
+def describe() -> list[tuple[str, Any, str]]:
+    """(dotted name, default, help) for every setting: the source of the settings docs."""
+    rows: list[tuple[str, Any, str]] = []
+    for name, field in Settings.model_fields.items():
+        group = field.annotation
+        if isinstance(group, type) and issubclass(group, _Group):
+            for sub, subfield in group.model_fields.items():
+                rows.append((f"{name}.{sub}", subfield.default, subfield.description or ""))
+        else:
+            rows.append((name, field.default, field.description or ""))
+    return rows

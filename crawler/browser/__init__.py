@@ -1,0 +1,1 @@
+"""The browser: launching Chromium, the one navigation choke point, recording steps."""

@@ -1,0 +1,111 @@
+"""The browser: finding Chromium, making Playwright's video work offline, and launch options.
+
+Production and tests launch through `launch_options` / `context_options`, so both run the same
+browser the same way. No download ever happens here: a Playwright-managed Chromium is used when one
+is installed, else the system's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from kiemtra.errors import SetupError
+from configuration.settings import Settings
+
+# As root, and with no route to Google's hosts, Chromium's background calls only fail and slow it.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage",
+]
+SYSTEM_CHROMIUMS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+
+
+def browsers_path() -> Path:
+    """Where Playwright looks for its browsers and its ffmpeg."""
+    configured = os.environ.get("PLAYWRIGHT_BROWSERS_PATH")
+    if configured and configured != "0":
+        return Path(configured)
+    return Path.home() / ".cache" / "ms-playwright"
+
+
+def _playwright_browsers_json() -> dict[str, Any]:
+    import playwright
+
+    path = Path(playwright.__file__).parent / "driver" / "package" / "browsers.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _revision(name: str) -> str:
+    for browser in _playwright_browsers_json()["browsers"]:
+        if browser["name"] == name:
+            return str(browser["revision"])
+    raise SetupError(f"Playwright không khai báo {name} trong browsers.json")
+
+
+def managed_chromium() -> Path | None:
+    """Playwright's own Chromium, if `playwright install chromium` ever succeeded here."""
+    root = browsers_path() / f"chromium-{_revision('chromium')}"
+    for candidate in ("chrome-linux64/chrome", "chrome-linux/chrome"):
+        if (root / candidate).exists():
+            return root / candidate
+    return None
+
+
+def find_chromium(configured: str | None = None) -> Path:
+    """The configured Chromium, else Playwright's, else the system's; SetupError if none."""
+    if configured:
+        if Path(configured).exists():
+            return Path(configured)
+        raise SetupError(f"không thấy trình duyệt {configured} (browser.executable) — sửa đường dẫn hoặc để trống")
+    found = managed_chromium() or next((Path(p) for p in SYSTEM_CHROMIUMS if Path(p).exists()), None)
+    if found is None:
+        raise SetupError("không thấy Chromium — chạy `make setup` (apt-get install chromium) hoặc đặt browser.executable")
+    return found
+
+
+def ensure_ffmpeg() -> Path | None:
+    """Make Playwright's video recorder find an ffmpeg: link the system one where its own is missing.
+
+    Playwright records video only through `<browsers>/ffmpeg-<rev>/ffmpeg-linux`; its download fails
+    on a machine without internet, so the system ffmpeg stands in (it records playable WebM).
+    """
+    target = browsers_path() / f"ffmpeg-{_revision('ffmpeg')}" / "ffmpeg-linux"
+    if target.exists():
+        return target
+    system = shutil.which("ffmpeg")
+    if system is None:
+        return None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_symlink():
+        target.unlink()
+    target.symlink_to(system)
+    return target
+
+
+def launch_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "executable_path": str(find_chromium(settings.browser.executable)),
+        "headless": settings.browser.headless,
+        "args": CHROMIUM_ARGS,
+    }
+
+
+def context_options(settings: Settings, *, video_dir: Path | None = None,
+                    viewport: tuple[int, int] | None = None) -> dict[str, Any]:
+    width, height = viewport or (settings.browser.viewport_width, settings.browser.viewport_height)
+    options: dict[str, Any] = {
+        "viewport": {"width": width, "height": height},
+        "user_agent": settings.user_agent,
+        "locale": "vi-VN",
+        "timezone_id": "Asia/Ho_Chi_Minh",
+        "ignore_https_errors": False,
+        "accept_downloads": True,
+    }
+    if video_dir is not None:
+        options["record_video_dir"] = str(video_dir)
+        options["record_video_size"] = {"width": min(width, 1280), "height": min(height, 800)}
+    return options

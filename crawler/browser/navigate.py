@@ -1,0 +1,88 @@
+"""The one navigation choke point: every page load of every bot passes through `goto`.
+
+It applies the time-out, the per-host politeness pace and the target's allowed hosts, and it is
+the only place where Playwright's errors become kiemtra's (`kiemtra.errors`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from contextlib import asynccontextmanager
+from typing import AsyncIterator, Iterable
+from urllib.parse import urlsplit
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page, Response
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from kiemtra.errors import (BrowserCrashed, ConnectionFailed, DownloadInstead, HostNotAllowed,
+                            NavigationTimeout, RedirectLoop, VisitError)
+
+_CONNECTION_ERRORS = ("ERR_CONNECTION_REFUSED", "ERR_CONNECTION_RESET", "ERR_CONNECTION_CLOSED",
+                      "ERR_NAME_NOT_RESOLVED", "ERR_ADDRESS_UNREACHABLE", "ERR_EMPTY_RESPONSE",
+                      "ERR_CONNECTION_FAILED", "ERR_SSL", "ERR_CERT", "ERR_INTERNET_DISCONNECTED",
+                      "ERR_INVALID_RESPONSE", "ERR_CONNECTION_TIMED_OUT")
+
+
+def host_of(url: str) -> str:
+    """host:port, the unit of politeness and of the allowed-hosts list."""
+    parts = urlsplit(url)
+    return parts.netloc.lower()
+
+
+class HostLimiter:
+    """Per-host politeness: navigations per second, and checks at once."""
+
+    def __init__(self, per_host_rps: float, per_host_concurrency: int) -> None:
+        self.interval = 1.0 / per_host_rps
+        self.concurrency = per_host_concurrency
+        self._next: dict[str, float] = defaultdict(float)
+        self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._slots: dict[str, asyncio.Semaphore] = {}
+
+    async def pace(self, host: str) -> None:
+        async with self._locks[host]:
+            wait = self._next[host] - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._next[host] = time.monotonic() + self.interval
+
+    @asynccontextmanager
+    async def check_slot(self, host: str) -> AsyncIterator[None]:
+        slot = self._slots.setdefault(host, asyncio.Semaphore(self.concurrency))
+        async with slot:
+            yield
+
+
+def translate(error: Exception) -> VisitError:
+    """A Playwright error as kiemtra's: what kind of failure the bot met."""
+    if isinstance(error, VisitError):
+        return error
+    message = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if isinstance(error, (PlaywrightTimeout, asyncio.TimeoutError)) or "Timeout" in message:
+        return NavigationTimeout(message)
+    if "ERR_TOO_MANY_REDIRECTS" in message:
+        return RedirectLoop(message)
+    if "Download is starting" in message or "ERR_ABORTED" in message and "download" in message.lower():
+        return DownloadInstead(message)
+    if any(code in message for code in _CONNECTION_ERRORS):
+        return ConnectionFailed(message)
+    if "closed" in message or "crash" in message.lower():
+        return BrowserCrashed(message)
+    return VisitError(message)
+
+
+async def goto(page: Page, url: str, *, timeout_s: float, limiter: HostLimiter | None = None,
+               allowed_hosts: Iterable[str] | None = None, wait_until: str = "load") -> Response | None:
+    """Load `url` in `page` politely within `timeout_s`; raise a VisitError subclass on failure."""
+    host = host_of(url)
+    if allowed_hosts is not None and host not in set(allowed_hosts):
+        raise HostNotAllowed(f"{host} nằm ngoài các máy chủ được phép của lần kiểm tra này")
+    if limiter is not None:
+        await limiter.pace(host)
+    try:
+        return await page.goto(url, timeout=timeout_s * 1000, wait_until=wait_until)  # type: ignore[arg-type]
+    except (PlaywrightError, asyncio.TimeoutError) as error:
+        raise translate(error) from None

@@ -1,0 +1,90 @@
+"""Recording a bot's steps: every step keeps its URL, times, outcome, a screenshot and the HTML (R9).
+
+Evidence capture never fails a step: a screenshot that cannot be taken (a page that crashed, one too
+large to paint) is noted in the step's detail and the step keeps its own outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page
+
+from configuration.settings import Capture
+from evidence.store import Store, utc_now
+
+# Chromium cannot paint taller than this in one screenshot; past it we keep the viewport.
+MAX_SCREENSHOT_HEIGHT = 16000
+SCREENSHOT_TIMEOUT_MS = 15000
+# A page still loading (a server that holds its answer) must not hold the evidence hostage.
+EVIDENCE_TIMEOUT_S = 5.0
+_HEIGHT = "() => document.documentElement ? document.documentElement.scrollHeight : 0"
+
+
+@dataclass
+class StepRecorder:
+    """Writes the steps of one run, numbered in order."""
+
+    store: Store
+    run_id: str
+    capture: Capture
+    secrets: tuple[str, ...] = ()   # typed secrets, blanked in kept HTML (a page may echo a value)
+    seq: int = 0
+    steps: list[dict[str, Any]] = field(default_factory=list)
+
+    def begin(self) -> tuple[str, float]:
+        return utc_now(), time.monotonic()
+
+    async def record(self, page: Page | None, name: str, action: str, *, target: str = "",
+                     outcome: str, started: tuple[str, float] | None = None,
+                     detail: dict[str, Any] | None = None) -> dict[str, Any]:
+        started_at, t0 = started or self.begin()
+        detail = dict(detail or {})
+        detail["duration_ms"] = int((time.monotonic() - t0) * 1000)
+        self.seq += 1
+        row: dict[str, Any] = {"seq": self.seq, "name": name, "action": action, "target": target,
+                               "started_at": started_at, "finished_at": utc_now(), "outcome": outcome,
+                               "url": page.url if page is not None and not page.is_closed() else ""}
+        if page is not None and not page.is_closed():
+            row["screenshot_sha256"] = await self._screenshot(page, detail)
+            if "page_unresponsive" not in detail:
+                row["html_sha256"] = await self._html(page, detail)
+        row["detail"] = detail
+        self.store.add_step(self.run_id, row)
+        self.steps.append(row)
+        return row
+
+    async def _screenshot(self, page: Page, detail: dict[str, Any]) -> str | None:
+        if not self.capture.screenshots:
+            return None
+        try:
+            height = await asyncio.wait_for(page.evaluate(_HEIGHT), EVIDENCE_TIMEOUT_S)
+        except (PlaywrightError, asyncio.TimeoutError):
+            detail["page_unresponsive"] = True  # still waiting for a server that holds its answer
+            return None
+        try:
+            full = isinstance(height, (int, float)) and height <= MAX_SCREENSHOT_HEIGHT
+            png = await asyncio.wait_for(page.screenshot(full_page=full, timeout=SCREENSHOT_TIMEOUT_MS,
+                                                         animations="disabled"), EVIDENCE_TIMEOUT_S)
+        except (PlaywrightError, asyncio.TimeoutError) as error:
+            detail["screenshot_error"] = (str(error).splitlines() or ["hết thời gian chờ"])[0]
+            return None
+        if not full:
+            detail["screenshot_clipped"] = True
+        return self.store.keep_bytes(self.run_id, png, ".png", "screenshot").sha256
+
+    async def _html(self, page: Page, detail: dict[str, Any]) -> str | None:
+        if not self.capture.html:
+            return None
+        try:
+            html = await asyncio.wait_for(page.content(), EVIDENCE_TIMEOUT_S)
+        except (PlaywrightError, asyncio.TimeoutError) as error:
+            detail["html_error"] = (str(error).splitlines() or ["hết thời gian chờ"])[0]
+            return None
+        for secret in self.secrets:
+            html = html.replace(secret, "***")
+        return self.store.keep_bytes(self.run_id, html.encode("utf-8"), ".html", "html").sha256

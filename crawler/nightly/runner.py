@@ -1,0 +1,186 @@
+"""The queue runner: N workers claim due jobs from the store and run them in one shared browser.
+
+Each worker is a coroutine holding at most one browser context; a host already at its limit of
+checks at once is skipped rather than waited on, so one slow agency does not stall the others.
+A heartbeat renews this crawl's leases and lock. The crawl ends when nothing is claimable, when the
+time budget is reached (running checks finish, the rest stays queued), or on SIGINT/SIGTERM: the
+first stops new claims and lets running checks finish, a second releases them at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Mapping
+
+from playwright.async_api import Browser, async_playwright
+
+from crawler.nightly import jobs, retry
+from crawler.browser.launch import ensure_ffmpeg, launch_options
+from crawler.nightly.work import CrawlSummary, JobDone, run_target
+from crawler.nightly.lock import CrawlLock
+from crawler.browser.navigate import HostLimiter
+from crawler.nightly.plan import Target
+from crawler.nightly.recovery import interrupt
+from configuration.settings import Settings
+from evidence import queue
+from evidence.store import Store
+
+Clock = Callable[[], datetime]
+
+
+def utc_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class RunOptions:
+    holder: str
+    concurrency: int
+    deadline: datetime | None = None
+    agency_id: str | None = None
+    clock: Clock = utc_clock
+
+
+def claimable(store: Store, settings: Settings, now: datetime, agency_id: str | None,
+              busy: Mapping[str, int] | None = None) -> list[dict]:
+    """Jobs that may start now: due, in another time window than their failed attempt, host not full."""
+    out = []
+    for job in queue.candidates(store, now, agency_id=agency_id, limit=100_000):
+        if busy is not None and busy.get(job["host"], 0) >= settings.politeness.per_host_concurrency:
+            continue
+        last = queue.parse(job["last_attempt_at"]) if job["last_attempt_at"] else None
+        if job["status"] == "retry" and not retry.in_other_window(now, last, settings.retry):
+            continue
+        out.append(job)
+    return out
+
+
+class Runner:
+    def __init__(self, store: Store, settings: Settings, targets: Mapping[tuple[str, str], Target],
+                 options: RunOptions, lock: CrawlLock | None,
+                 on_done: Callable[[JobDone], None] | None = None) -> None:
+        self.store, self.settings, self.targets, self.options = store, settings, targets, options
+        self.lock, self.on_done = lock, on_done
+        self.summary = CrawlSummary()
+        self.busy: dict[str, int] = {}
+        self.stopping = asyncio.Event()
+        self.changed = asyncio.Condition()
+        self.limiter = HostLimiter(settings.politeness.per_host_rps, settings.politeness.per_host_concurrency)
+        self.lease = timedelta(seconds=settings.queue.lease_s)
+        self.workers: list[asyncio.Task] = []
+
+    def now(self) -> datetime:
+        return self.options.clock()
+
+    def out_of_time(self) -> bool:
+        return self.options.deadline is not None and self.now() >= self.options.deadline
+
+    def stop(self, reason: str) -> None:
+        if self.stopping.is_set():  # second signal: give running checks back now
+            for task in self.workers:
+                task.cancel()
+            return
+        self.summary.stopped = reason
+        self.stopping.set()
+
+    def _claim(self) -> dict | None:
+        now = self.now()
+        for job in claimable(self.store, self.settings, now, self.options.agency_id, self.busy):
+            claimed = queue.claim(self.store, job["id"], self.options.holder, now, self.lease)
+            if claimed is not None:
+                return claimed
+        return None
+
+    async def _notify(self) -> None:
+        async with self.changed:
+            self.changed.notify_all()
+
+    async def worker(self, browser: Browser) -> None:
+        while not self.stopping.is_set():
+            if self.out_of_time():
+                self.summary.stopped = self.summary.stopped or "budget"
+                return
+            job = self._claim()
+            if job is None:
+                if not any(self.busy.values()):
+                    return
+                async with self.changed:  # a host frees up, or the crawl ends
+                    await self.changed.wait()
+                continue
+            self.busy[job["host"]] = self.busy.get(job["host"], 0) + 1
+            try:
+                await self._run_job(browser, job)
+            finally:
+                self.busy[job["host"]] -= 1
+                await self._notify()
+
+    async def _run_job(self, browser: Browser, job: dict) -> None:
+        holder = self.options.holder
+        kind = "service" if job["kind"] == "recheck" else job["kind"]
+        target = self.targets.get((kind, job["target_id"]))
+        if target is None:  # the config no longer declares it
+            queue.complete(self.store, job["id"], holder, self.now(), status="given_up", run_id=None,
+                           outcome="gone", detail={}, final="gone")
+            return
+        started = queue.iso(self.now())
+        try:
+            result = await run_target(browser, target, self.store, self.settings, self.limiter,
+                                      attempt=job["attempts"] + 1, job_id=job["id"])
+        except asyncio.CancelledError:
+            self._give_back(job, started, "dừng ngay theo yêu cầu (tín hiệu lần hai)")
+            raise
+        except Exception as error:  # the bot's own failure: never a verdict, retried like a site failure
+            self.summary.errors.append(f"{job['target_id']}: {type(error).__name__}: {error}")
+            self._give_back(job, started, f"lỗi của bot: {error}")
+            return
+        queue.attach_run(self.store, job["id"], holder, result.run_id)
+        decision = jobs.finish(self.store, job, holder, result.run_id, self.now(), self.settings.retry)
+        done = JobDone(job["id"], result, decision)
+        self.summary.done.append(done)
+        if self.on_done is not None:
+            self.on_done(done)
+
+    def _give_back(self, job: dict, started: str, note: str) -> None:
+        for run in self.store.db.query("select id from runs where job_id = ? and started_at >= ? and outcome = 'running'",
+                                       [job["id"], started]):
+            interrupt(self.store, run["id"], self.settings, note)
+        queue.release(self.store, job["id"], self.options.holder, self.now(), note)
+        self.summary.released += 1
+
+    async def heartbeat(self) -> None:
+        period = min(self.settings.queue.lease_s, self.settings.queue.lock_ttl_s) / 3
+        while True:
+            await asyncio.sleep(period)
+            queue.renew(self.store, self.options.holder, self.now(), self.lease)
+            if self.lock is not None:
+                self.lock.beat()
+
+    async def run(self) -> CrawlSummary:
+        ensure_ffmpeg()
+        loop = asyncio.get_running_loop()
+        for signum, word in ((signal.SIGINT, "signal"), (signal.SIGTERM, "signal")):
+            loop.add_signal_handler(signum, self.stop, word)
+        beating = asyncio.create_task(self.heartbeat())
+        try:
+            async with async_playwright() as playwright:
+                browser = await playwright.chromium.launch(**launch_options(self.settings))
+                try:
+                    self.workers = [asyncio.create_task(self.worker(browser)) for _ in range(self.options.concurrency)]
+                    stopper = asyncio.create_task(self._wake_on_stop())
+                    await asyncio.gather(*self.workers, return_exceptions=True)
+                    stopper.cancel()
+                finally:
+                    await browser.close()
+        finally:
+            beating.cancel()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
+        self.summary.left_queued = len(claimable(self.store, self.settings, self.now(), self.options.agency_id))
+        return self.summary
+
+    async def _wake_on_stop(self) -> None:
+        await self.stopping.wait()
+        await self._notify()

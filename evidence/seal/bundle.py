@@ -1,0 +1,187 @@
+"""The dispute bundle: one zip an agency can check offline (R13: figures sent to agencies to confirm).
+
+Layout:
+
+    index.html                  the timeline of each run: steps, screenshots, video (static, offline)
+    HUONG-DAN-KIEM-TRA.html     one page, Vietnamese: how to check the hashes and signatures by hand
+    manifests/<run>.json        each run's manifest, byte for byte as sealed
+    manifests/<run>.sig         its Ed25519 signature, raw 64 bytes (for `openssl pkeyutl -verify`)
+    public-keys/<key_id>.pem    the public keys that signed them
+    chain.json                  the stretch of the hash chain from the first to the last manifest included
+    evidence/<sha256><ext>      every artifact; stored HTML as `.html.txt` so no browser runs its script
+    SHA256SUMS                  `sha256sum -c` list of every other file
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import jinja2
+
+from evidence.seal.manifest import local_time
+from evidence.seal.signing import key_id_of, signature_valid
+from evidence.store import Store
+from evidence.seal.verify import Problem, Report
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
+GUIDE = "HUONG-DAN-KIEM-TRA.html"
+
+
+class BundleError(ValueError):
+    """Nothing to export under that id, or a file that is not a bundle."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Sealed:
+    run_id: str
+    seq: int
+    sha256: str
+    signature: bytes | None
+    key_id: str | None
+    data: bytes
+
+    @property
+    def document(self) -> dict[str, Any]:
+        return json.loads(self.data)
+
+
+def member_name(artifact: dict[str, Any]) -> str:
+    """Where an artifact sits in the bundle; HTML from a crawled site is renamed to plain text."""
+    name = Path(artifact["path"]).name
+    return f"evidence/{name}.txt" if name.endswith(".html") else f"evidence/{name}"
+
+
+def runs_for(store: Store, ident: str) -> list[str]:
+    """The sealed runs a RUN_ID or SERVICE_ID names, oldest first."""
+    rows = [r[0] for r in store.db.execute(
+        "select m.run_id from manifests m join runs r on r.id = m.run_id where r.id = ? or r.target_id = ? order by m.seq",
+        [ident, ident])]
+    if not rows:
+        raise BundleError(f"không có lượt kiểm tra đã niêm phong nào mang mã {ident}")
+    return rows
+
+
+def _sealed(store: Store, run_ids: list[str]) -> list[Sealed]:
+    out = []
+    for run_id in run_ids:
+        row = next(store.db["manifests"].rows_where("run_id = ?", [run_id]))
+        data = (store.data_dir / "evidence" / row["sha256"][:2] / f"{row['sha256']}.json").read_bytes()
+        out.append(Sealed(run_id, row["seq"], row["sha256"], bytes.fromhex(row["signature"]) if row["signature"] else None,
+                          row["key_id"], data))
+    return sorted(out, key=lambda s: s.seq)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    env.filters["vn_time"] = local_time
+    env.globals["member_name"] = member_name
+    return env
+
+
+def export_bundle(store: Store, run_ids: list[str], out: Path | IO[bytes]) -> dict[str, Any]:
+    """Write the bundle of these sealed runs to `out`; return what it holds."""
+    sealed = _sealed(store, run_ids)
+    keys = {r["key_id"]: r["public_key"] for r in store.db["signing_keys"].rows}
+    first, last = sealed[0].seq, sealed[-1].seq
+    chain = [{"seq": s, "sha256": h, "prev_sha256": p} for s, h, p in store.db.execute(
+        "select seq, sha256, prev_sha256 from manifests where seq between ? and ? order by seq", [first, last])]
+    documents = [s.document for s in sealed]
+    env = _environment()
+    files: dict[str, bytes] = {
+        "index.html": env.get_template("bundle_index.html").render(documents=documents, guide=GUIDE).encode("utf-8"),
+        GUIDE: env.get_template("bundle_guide.html").render(documents=documents, sealed=sealed).encode("utf-8"),
+        "chain.json": json.dumps({"segment": chain}, indent=1).encode("utf-8"),
+    }
+    for item in sealed:
+        files[f"manifests/{item.run_id}.json"] = item.data
+        if item.signature:
+            files[f"manifests/{item.run_id}.sig"] = item.signature
+            files[f"public-keys/{item.key_id}.pem"] = keys[item.key_id].encode("ascii")
+    sums = [f"{hashlib.sha256(data).hexdigest()}  {name}" for name, data in files.items()]
+    artifacts = {member_name(a): a for doc in documents for a in doc["artifacts"]}
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        for name, data in files.items():
+            bundle.writestr(name, data)
+        for name, artifact in sorted(artifacts.items()):
+            # Videos and PNGs are compressed already; storing them saves time for nothing lost.
+            kind = zipfile.ZIP_STORED if name.endswith((".png", ".webm", ".zip", ".jpg")) else zipfile.ZIP_DEFLATED
+            bundle.write(store.data_dir / artifact["path"], name, compress_type=kind)
+            sums.append(f"{artifact['sha256']}  {name}")
+        bundle.writestr("SHA256SUMS", "\n".join(sums) + "\n")
+    return {"runs": [s.run_id for s in sealed], "artifacts": len(artifacts), "signed": sum(1 for s in sealed if s.signature)}
+
+
+def _check_manifest(bundle: zipfile.ZipFile, name: str, names: set[str], report: Report, trusted: str | None) -> set[str]:
+    """Check one manifest of a bundle and its artifacts; return the members it accounts for."""
+    data = bundle.read(name)
+    document = json.loads(data)
+    run_id = document["run"]["id"]
+    report.runs += 1
+    used = {name}
+    key_id, sig_name = document.get("key_id"), name[:-5] + ".sig"
+    if key_id is None:
+        report.problems.append(Problem("unsigned", run_id, name, "bản kê chưa được ký", "warning"))
+    elif sig_name not in names or f"public-keys/{key_id}.pem" not in names:
+        report.problems.append(Problem("signature", run_id, name, "thiếu chữ ký hoặc khóa công khai"))
+    else:
+        used |= {sig_name, f"public-keys/{key_id}.pem"}
+        pem = bundle.read(f"public-keys/{key_id}.pem").decode("ascii")
+        if key_id_of(pem) != key_id or (trusted is not None and key_id_of(trusted) != key_id):
+            report.problems.append(Problem("signature", run_id, name, f"khóa {key_id} không phải khóa được tin cậy"))
+        elif not signature_valid(pem, bundle.read(sig_name), data):
+            report.problems.append(Problem("signature", run_id, name, "chữ ký không khớp bản kê"))
+        else:
+            report.signed += 1
+            report.key_ids.add(key_id)
+    for artifact in document["artifacts"]:
+        report.artifacts += 1
+        member = member_name(artifact)
+        used.add(member)
+        if member not in names:
+            report.problems.append(Problem("missing", run_id, artifact["sha256"], f"thiếu tệp {member}"))
+        elif hashlib.sha256(bundle.read(member)).hexdigest() != artifact["sha256"]:
+            report.problems.append(Problem("changed", run_id, artifact["sha256"], f"nội dung tệp {member} đã bị thay đổi"))
+    return used
+
+
+def verify_bundle(path: Path, trusted: str | None = None) -> Report:
+    """Check a bundle offline: signatures, every artifact's hash, the chain stretch, stray files."""
+    report = Report()
+    try:
+        bundle = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise BundleError(f"{path} không phải gói bằng chứng (zip) đọc được: {exc}") from exc
+    with bundle:
+        names = {n for n in bundle.namelist() if not n.endswith("/")}
+        used = {"index.html", GUIDE, "chain.json", "SHA256SUMS"}
+        manifests = sorted(n for n in names if n.startswith("manifests/") and n.endswith(".json"))
+        if not manifests:
+            raise BundleError(f"{path} không chứa bản kê nào (manifests/*.json)")
+        hashes = {}
+        for name in manifests:
+            used |= _check_manifest(bundle, name, names, report, trusted)
+            hashes[hashlib.sha256(bundle.read(name)).hexdigest()] = json.loads(bundle.read(name))
+        chain = json.loads(bundle.read("chain.json"))["segment"] if "chain.json" in names else []
+        links = {c["sha256"]: c for c in chain}
+        for i in range(1, len(chain)):
+            if chain[i]["prev_sha256"] != chain[i - 1]["sha256"] or chain[i]["seq"] != chain[i - 1]["seq"] + 1:
+                report.problems.append(Problem("chain", None, "chain.json", f"chuỗi bị đứt ở bản kê số {chain[i]['seq']}"))
+        for sha, document in hashes.items():
+            link = links.get(sha)
+            if link is None or link["prev_sha256"] != document.get("prev_manifest_sha256") or link["seq"] != document.get("seq"):
+                report.problems.append(Problem("chain", document["run"]["id"], sha, "bản kê không nằm đúng chỗ trong chuỗi"))
+        for name in sorted(names - used):
+            report.problems.append(Problem("added", None, name, "tệp lạ trong gói, không thuộc bản kê nào"))
+        if "SHA256SUMS" in names:
+            for line in bundle.read("SHA256SUMS").decode("utf-8").splitlines():
+                digest, _, member = line.partition("  ")
+                if member in names and hashlib.sha256(bundle.read(member)).hexdigest() != digest:
+                    report.problems.append(Problem("changed", None, member, "không khớp SHA256SUMS"))
+    return report

@@ -1,0 +1,70 @@
+"""The `kiemtra` command: thin commands that parse arguments and call the library.
+
+Exit codes: 0 done, 1 some checks could not run (the bot could not see a site), 2 bad usage,
+config or set-up. Messages to inspectors are Vietnamese.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from kiemtra import __version__
+from configuration.loader import ConfigInvalid
+from kiemtra.errors import ConfigError, KiemtraError
+from evidence.errors import StoreError
+from kiemtra.commands import catalogue, config, crawl, evidence, portal, score, service, world
+from kiemtra.commands.base import State, errors
+
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="kiemtra")
+@click.option("--config", "config", metavar="DIR", envvar="KIEMTRA_CONFIG",
+              help="Config folder (default: the repo's config/; env KIEMTRA_CONFIG).")
+@click.option("--data", "data", metavar="DIR", help="Data folder for kiemtra.db and evidence/ (env KIEMTRA_DATA).")
+@click.pass_context
+def main(ctx: click.Context, config: str | None, data: str | None) -> None:
+    """kiemtra: inspect agencies' portals and online public services (Decision 2342/QĐ-BTTTT).
+
+    \b
+    Example:
+      kiemtra demo                 # start the demo world and crawl it
+      kiemtra --config my/ crawl   # crawl the agencies declared in my/agencies/
+    """
+    ctx.obj = State(config, data)
+
+
+def run_cli(args: list[str] | None = None) -> int:
+    """Run the CLI and turn kiemtra's errors into one line and a stable exit code."""
+    try:
+        # Without standalone mode click returns (not raises) the code of `Exit`: keep it.
+        code = main.main(args=args, prog_name="kiemtra", standalone_mode=False)
+        if isinstance(code, int):
+            return code
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.Abort:
+        errors.print("Đã dừng.")
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except ConfigInvalid as exc:
+        for problem in exc.problems:
+            errors.print(f"[red]lỗi[/red] {problem}", markup=True, soft_wrap=True)
+        return exc.exit_code
+    except (KiemtraError, StoreError) as exc:
+        errors.print(f"[red]lỗi[/red] {exc}", markup=True, soft_wrap=True)
+        return exc.exit_code
+    return 0
+
+
+def entry() -> None:
+    sys.exit(run_cli())
+
+
+for _module in (config, catalogue, crawl, evidence, portal, score, service, world):
+    for _command in _module.COMMANDS:
+        main.add_command(_command)

@@ -1,0 +1,1 @@
+"""The command groups of `kiemtra`, one module each; `kiemtra/cli.py` registers them."""

@@ -1,0 +1,204 @@
+"""Commands that keep and prove evidence: `kiemtra keys`, `kiemtra evidence ...`, `kiemtra serve`.
+
+`evidence verify` and `evidence verify-bundle` exit 1 when the evidence does not match what was
+sealed (a changed, missing or added byte, a broken chain, a bad signature) and 0 when it does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from kiemtra.commands.base import State, console, errors, pass_state
+from kiemtra.errors import SetupError
+from evidence.seal.bundle import export_bundle, runs_for, verify_bundle
+from evidence.seal.manifest import seal_run, unsealed_runs
+from evidence.seal.signing import DEFAULT_KEY_FILE, init_key, load_signer
+from evidence.store import Store, utc_now
+from evidence.seal.verify import Report, verify
+
+TOKEN_ENV = "KIEMTRA_SERVE_TOKEN"
+
+
+def _trusted(public_key: str | None, state: State) -> str | None:
+    """The public key signatures must match: a file given, else that of the configured private key."""
+    if public_key:
+        return Path(public_key).read_text(encoding="ascii")
+    signer = load_signer(state.load().settings.signing.key_file)
+    return signer.public_pem if signer else None
+
+
+def _print_report(report: Report, as_json: bool, what: str) -> None:
+    if as_json:
+        click.echo(json.dumps({"ok": report.ok, "runs": report.runs, "artifacts": report.artifacts,
+                               "signed": report.signed, "keys": sorted(report.key_ids), "head": report.head,
+                               "problems": [p.__dict__ for p in report.problems]}, ensure_ascii=False))
+    else:
+        for problem in report.problems:
+            colour = "red" if problem.severity == "error" else "yellow"
+            console.print(f"[{colour}]{'LỖI' if problem.severity == 'error' else 'lưu ý'}[/{colour}] {problem.line()}",
+                          markup=True, highlight=False)
+        verdict = "[green]NGUYÊN VẸN[/green]" if report.ok else f"[red]CÓ {len(report.errors)} SAI KHÁC[/red]"
+        console.print(f"{what}: {verdict} — {report.runs} lượt, {report.artifacts} tệp đã băm lại, "
+                      f"{report.signed} bản kê có chữ ký hợp lệ (khóa {', '.join(sorted(report.key_ids)) or '—'}).",
+                      markup=True)
+        if report.head:
+            console.print(f"Đầu chuỗi bản kê (ghi lại để đối chiếu về sau): {report.head}")
+    if not report.ok:
+        raise click.exceptions.Exit(1)
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """The Ed25519 key that signs run manifests."""
+
+
+@keys_group.command("init")
+@click.option("--out", "out", metavar="FILE", help=f"Where to write the private key (default: setting signing.key_file, {DEFAULT_KEY_FILE}); never inside the repo.")
+@click.option("--force", is_flag=True, help="Replace an existing key (old manifests stay verifiable by their stored public key).")
+@pass_state
+def keys_init(state: State, out: str | None, force: bool) -> None:
+    """Make a signing key (mode 0600) and its public key beside it (.pub).
+
+    Example: kiemtra keys init --out /etc/kiemtra/signing-key.pem
+    """
+    path = Path(out or state.load().settings.signing.key_file).expanduser()
+    signer = init_key(path, force=force)
+    console.print(f"Đã tạo khóa ký: {path} (chỉ chủ sở hữu đọc được)")
+    console.print(f"Khóa công khai: {path}.pub — mã khóa {signer.key_id}")
+    console.print("Giữ tệp khóa bí mật ngoài kho mã nguồn; có thể đặt nội dung của nó vào biến môi trường KIEMTRA_SIGNING_KEY.")
+
+
+@keys_group.command("show")
+@pass_state
+def keys_show(state: State) -> None:
+    """Print the id and public key of the configured signing key (never the private key).
+
+    Example: kiemtra keys show
+    """
+    signer = load_signer(state.load().settings.signing.key_file)
+    if signer is None:
+        raise SetupError("chưa có khóa ký — chạy `kiemtra keys init`; bản kê vẫn được nối chuỗi nhưng không có chữ ký")
+    console.print(f"Mã khóa: {signer.key_id}")
+    click.echo(signer.public_pem, nl=False)
+
+
+@click.group("evidence")
+def evidence_group() -> None:
+    """Seal, verify and export the evidence of runs (R9, R13)."""
+
+
+@evidence_group.command("seal")
+@click.argument("run_id", required=False)
+@click.option("--all", "everything", is_flag=True, help="Seal every finished run that has no manifest yet.")
+@pass_state
+def seal_command(state: State, run_id: str | None, everything: bool) -> None:
+    """Write the manifest of finished runs sealed before this feature (crawls seal their runs themselves).
+
+    Example: kiemtra evidence seal --all
+    """
+    if bool(run_id) == everything:
+        raise click.UsageError("cho một RUN_ID hoặc --all")
+    config = state.load()
+    signer = load_signer(config.settings.signing.key_file)
+    with Store(config.settings.data) as store:
+        ids = unsealed_runs(store) if everything else [run_id]
+        for rid in ids:
+            seal_run(store, rid, signer)
+    console.print(f"Đã niêm phong {len(ids)} lượt{'' if signer else ' (không có khóa ký: chưa ký)'}.")
+
+
+@evidence_group.command("verify")
+@click.argument("run_id", required=False)
+@click.option("--all", "everything", is_flag=True, help="Every run, the whole chain, and stray files.")
+@click.option("--public-key", metavar="FILE", help="Public key (PEM) signatures must match; default: that of the configured key.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object with every problem.")
+@pass_state
+def verify_command(state: State, run_id: str | None, everything: bool, public_key: str | None, as_json: bool) -> None:
+    """Re-hash every artifact, check the chain, signatures and rows; report any changed, missing or added byte.
+
+    Example: kiemtra evidence verify --all
+    """
+    if bool(run_id) == everything:
+        raise click.UsageError("cho một RUN_ID hoặc --all")
+    trusted = _trusted(public_key, state)
+    with Store(state.load().settings.data) as store:
+        report = verify(store, None if everything else [run_id], trusted)
+    _print_report(report, as_json, "Kho bằng chứng")
+
+
+@evidence_group.command("export")
+@click.argument("ident", metavar="RUN_ID|SERVICE_ID")
+@click.option("-o", "--out", "out", required=True, metavar="FILE.zip", help="The bundle to write.")
+@pass_state
+def export_command(state: State, ident: str, out: str) -> None:
+    """Write the dispute bundle of a run, or of every sealed run of a service.
+
+    Example: kiemtra evidence export bac-ninh-003 -o bac-ninh-003.zip
+    """
+    with Store(state.load().settings.data) as store:
+        done = export_bundle(store, runs_for(store, ident), Path(out))
+    console.print(f"Đã ghi gói bằng chứng {out}: {len(done['runs'])} lượt, {done['artifacts']} tệp, "
+                  f"{done['signed']} bản kê có chữ ký.")
+
+
+@evidence_group.command("verify-bundle")
+@click.argument("bundle", type=click.Path(exists=True, dir_okay=False))
+@click.option("--public-key", metavar="FILE", help="Public key (PEM) the bundle's signatures must match.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object with every problem.")
+def verify_bundle_command(bundle: str, public_key: str | None, as_json: bool) -> None:
+    """Check a dispute bundle offline: signatures, every file's hash, the chain, stray files.
+
+    Example: kiemtra evidence verify-bundle bac-ninh-003.zip
+    """
+    trusted = Path(public_key).read_text(encoding="ascii") if public_key else None
+    _print_report(verify_bundle(Path(bundle), trusted), as_json, f"Gói {bundle}")
+
+
+@evidence_group.command("dispute")
+@click.argument("service_id")
+@click.option("--note", required=True, help="What the agency disputes (kept with the service).")
+@click.option("--run", "run_id", metavar="RUN_ID", help="The run the dispute is about.")
+@click.option("--by", "opened_by", default=lambda: os.environ.get("USER", ""), help="Who records it (default: $USER).")
+@pass_state
+def dispute_command(state: State, service_id: str, note: str, run_id: str | None, opened_by: str) -> None:
+    """Record that an agency disputes a service's verdict; the evidence browser can filter on it.
+
+    Example: kiemtra evidence dispute bac-ninh-003 --note "Cơ quan cho rằng đã có thanh toán trực tuyến"
+    """
+    with Store(state.load().settings.data) as store:
+        service = next(store.db["services"].rows_where("id = ?", [service_id]), None)
+        if service is None:
+            raise click.UsageError(f"không có dịch vụ {service_id} trong kho")
+        with store.db.conn:
+            store.db["disputes"].insert({"service_id": service_id, "run_id": run_id, "agency_id": service["agency_id"],
+                                         "opened_at": utc_now(), "opened_by": opened_by, "note": note})
+    console.print(f"Đã ghi nhận khiếu nại về {service_id}.")
+
+
+@click.command("serve")
+@click.option("--host", metavar="ADDR", help="Address to listen on (setting serve.host); other than 127.0.0.1 needs KIEMTRA_SERVE_TOKEN.")
+@click.option("--port", type=int, help="Port (setting serve.port).")
+@pass_state
+def serve_command(state: State, host: str | None, port: int | None) -> None:
+    """The evidence browser: agencies → services → runs, verdicts, steps, video, bundles (read-only).
+
+    Example: KIEMTRA_SERVE_TOKEN=... kiemtra serve --host 0.0.0.0 --port 8800
+    """
+    from evidence.web import create_app
+
+    settings = state.load().settings
+    host, port = host or settings.serve.host, port or settings.serve.port
+    token = os.environ.get(TOKEN_ENV) or None
+    if host != "127.0.0.1" and not token:
+        raise SetupError(f"mở cho địa chỉ {host} cần mật khẩu: đặt biến môi trường {TOKEN_ENV}")
+    with Store(settings.data):
+        pass  # applies pending migrations once; the app itself only reads
+    app = create_app(settings.data, token=token)
+    errors.print(f"Trình duyệt bằng chứng: http://{host}:{port}/" + (" (cần mật khẩu)" if token else ""))
+    app.run(host=host, port=port, threaded=True)
+
+COMMANDS = [keys_group, evidence_group, serve_command]

@@ -1,0 +1,125 @@
+"""Commands about declared services: `kiemtra rerun`, `kiemtra results`, `kiemtra verdicts`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import click
+from playwright.async_api import async_playwright
+from rich.table import Table
+
+from checks.service_level import RULE_VERSION, Observation, judge
+from crawler.browser.launch import ensure_ffmpeg, launch_options
+from crawler.visits.service import ServiceCheck, check_service
+from kiemtra.commands.base import State, console, pass_state
+from crawler.nightly.plan import agency_rows
+from crawler.bot.playbook import as_action
+from crawler.nightly.summary import verdict_word
+from evidence.store import Store
+
+MODE_WORDS = {"direct": "trực tiếp", "by_report": "theo báo cáo (R8)", "none": "không khớp CSDL",
+              "unverified": "chưa xem được"}
+
+
+async def _rerun(config, service_id: str, store: Store) -> ServiceCheck:  # type: ignore[no-untyped-def]
+    agency, service = config.service(service_id)
+    ensure_ffmpeg()
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(**launch_options(config.settings))
+        try:
+            attempt = 1 + sum(1 for _ in store.runs(kind="service", target_id=service_id))
+            playbook = {step: as_action(items) for step, items in config.playbook_for(agency, service).items()}
+            return await check_service(browser, agency, service, store, config.settings, attempt=attempt,
+                                       overrides=playbook)
+        finally:
+            await browser.close()
+
+
+@click.command("rerun")
+@click.argument("service_id")
+@pass_state
+def rerun_command(state: State, service_id: str) -> None:
+    """Check one service now, print its steps and verdict; the run is kept beside the older ones.
+
+    Example: kiemtra rerun bac-ninh-003
+    """
+    config = state.load()
+    config.service(service_id)  # an unknown id is a one-line error before any browser starts
+    with Store(config.settings.data) as store:
+        store.sync_agencies(agency_rows(config))
+        done = asyncio.run(_rerun(config, service_id, store))
+        steps = store.steps(done.run_id)
+    table = Table("#", "bước", "kết quả", "địa chỉ", title=f"Lượt kiểm tra {done.run_id}")
+    for step in steps:
+        table.add_row(str(step["seq"]), step["name"], step["outcome"], step["url"] or "")
+    console.print(table)
+    verdict = done.verdict
+    console.print(f"Mức độ tìm thấy: {verdict.level if verdict.level is not None else '—'} "
+                  f"({MODE_WORDS[verdict.mode]}) — {verdict_word(verdict)}")
+    for reason in verdict.reasons:
+        console.print(f"  • {reason.text}" + (f" [bước {reason.step}]" if reason.step else ""))
+    if verdict.outcome == "could_not_verify":
+        raise click.exceptions.Exit(1)
+
+
+@click.command("results")
+@click.option("--agency", metavar="ID", help="Only this agency's services.")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines with the same fields, for scripts.")
+@pass_state
+def results_command(state: State, agency: str | None, as_json: bool) -> None:
+    """One line per declared service: id, declared level, level found, mode, reasons, run id.
+
+    Example: kiemtra results --agency bac-ninh --json
+    """
+    config = state.load()
+    if agency:
+        config.agency(agency)
+    with Store(config.settings.data) as store:
+        store.sync_agencies(agency_rows(config))
+        rows = store.latest_service_results(agency)
+    records = [{"id": r["id"], "agency": r["agency_id"], "declared_level": r["declared_level"],
+                "found_level": r["level"], "mode": r["mode"], "outcome": r["outcome"],
+                "reasons": [x["text"] for x in json.loads(r["reasons"] or "[]")], "run_id": r["run_id"]}
+               for r in rows]
+    if as_json:
+        for record in records:
+            click.echo(json.dumps(record, ensure_ascii=False))
+        return
+    table = Table("dịch vụ", "khai báo", "tìm thấy", "cách", "lý do", "lượt")
+    for record in records:
+        table.add_row(record["id"], str(record["declared_level"]),
+                      "—" if record["found_level"] is None else str(record["found_level"]),
+                      MODE_WORDS.get(record["mode"] or "", "chưa kiểm tra"), "; ".join(record["reasons"])[:120],
+                      record["run_id"] or "")
+    console.print(table)
+
+
+@click.command("verdicts")
+@click.option("--recompute", is_flag=True, help="Judge every stored service run again from its stored steps.")
+@pass_state
+def verdicts_command(state: State, recompute: bool) -> None:
+    """Recompute verdicts from stored steps and report any that changed (they should not).
+
+    Example: kiemtra verdicts --recompute
+    """
+    if not recompute:
+        raise click.UsageError("dùng --recompute để tính lại các kết luận từ dữ liệu đã lưu")
+    config = state.load()
+    changed = total = 0
+    with Store(config.settings.data) as store:
+        # A run cut off by a crash or a stop (`interrupted`) never had a verdict to recompute.
+        for run in [r for r in store.runs(kind="service") if r["outcome"] not in ("running", "interrupted")]:
+            service = store.db["services"].get(run["target_id"])
+            before = store.db["verdicts"].get(run["id"]) if store.db["verdicts"].count_where("run_id = ?", [run["id"]]) else None
+            catalogue = before["catalogue"] if before else None
+            verdict = judge(Observation.from_rows(store.steps(run["id"]), service["declared_level"], catalogue))
+            total += 1
+            if before is None or (before["level"], before["mode"], before["outcome"]) != (verdict.level, verdict.mode, verdict.outcome):
+                changed += 1
+                console.print(f"{run['id']} {run['target_id']}: "
+                              f"{(before or {}).get('level')}/{(before or {}).get('mode')} → {verdict.level}/{verdict.mode}")
+            store.save_verdict(run["id"], run["target_id"], verdict.as_dict(), RULE_VERSION, catalogue)
+    console.print(f"Đã tính lại {total} kết luận; {changed} thay đổi.")
+
+COMMANDS = [rerun_command, results_command, verdicts_command]

@@ -1,0 +1,32 @@
+"""Writing every report of a year into one folder: workbook, CSV, HTML, confirmation sheets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from configuration.loader import Config
+from office.reports.confirmation import write_sheet
+from office.reports.data import load_report
+from office.reports.html import write_html
+from office.reports.tables import write_csv, write_workbook
+from office.scoring import run_scoring
+from configuration.scoring import ScoringConfig
+from evidence.store import Store
+
+
+def write_reports(store: Store, config: Config, scoring: ScoringConfig, year: int, folder: Path, *,
+                  evidence_url: str, rescore: bool = True) -> list[Path]:
+    """Score (unless told not to), then write the reports; return the files written."""
+    if rescore:
+        run_scoring(store, config, scoring, year)
+    data = load_report(store, config, scoring, year)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [write_workbook(data, folder / f"ket-qua-{year}.xlsx"), write_csv(data, folder / f"ket-qua-{year}.csv"),
+               write_html(data, folder / f"bao-cao-{year}.html", evidence_url=evidence_url)]
+    sheets = folder / "xac-nhan"
+    sheets.mkdir(exist_ok=True)
+    for report in data.agencies:
+        services = store.latest_service_results(report.agency_id)
+        written.append(write_sheet(data, report, services, sheets / f"xac-nhan-{report.agency_id}-{year}.xlsx",
+                                   evidence_url=evidence_url))
+    return written

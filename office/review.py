@@ -1,0 +1,121 @@
+"""Inspector B's scores from a file, and the review status of every criterion (R1, R2).
+
+A scores file (CSV or XLSX, first row headers) has one row per agency and criterion:
+`agency_id, criterion_id, score` and optionally `note`. Vietnamese headers are accepted too
+(`co_quan, tieu_chi, diem, ghi_chu`). Every problem names the file, the row and the fix.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from checks.portal import Criterion
+from checks.review import Scores, Status, review
+from configuration.loader import Config, ConfigInvalid
+from kiemtra.errors import ConfigError
+from evidence import portal as portal_store
+from evidence.store import Store
+
+HEADERS = {"agency_id": "agency_id", "co_quan": "agency_id", "criterion_id": "criterion_id", "tieu_chi": "criterion_id",
+           "score": "score", "diem": "score", "note": "note", "ghi_chu": "note"}
+
+
+@dataclass(frozen=True)
+class ImportedScore:
+    agency_id: str
+    criterion_id: str
+    score: float
+    max_points: float
+    note: str
+    line: int
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = [str(h or "").strip().lower() for h in next(rows, ())]
+        for number, values in enumerate(rows, start=2):
+            if any(v not in (None, "") for v in values):
+                yield number, dict(zip(header, values))
+        return
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        reader = csv.DictReader(stream)
+        reader.fieldnames = [(h or "").strip().lower() for h in reader.fieldnames or []]
+        for number, row in enumerate(reader, start=2):
+            if any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                yield number, row
+
+
+def read_scores(path: Path, config: Config, criteria: list[Criterion]) -> list[ImportedScore]:
+    """Validate a scores file against the agencies and the criteria table; ConfigInvalid lists every problem."""
+    if not path.exists():
+        raise ConfigError("không có tệp", file=str(path), fix="chỉ đường dẫn tới tệp CSV hoặc XLSX")
+    by_id = {c.id: c for c in criteria}
+    groups = {a.id: a.group for a in config.agencies}
+    problems: list[ConfigError] = []
+    out: list[ImportedScore] = []
+    for line, raw in _rows(path):
+        row = {HEADERS[k]: v for k, v in raw.items() if k in HEADERS}
+
+        def problem(message: str, field: str, fix: str) -> None:
+            problems.append(ConfigError(message, file=str(path), line=line, field=field, fix=fix))
+
+        agency, criterion = str(row.get("agency_id") or "").strip(), str(row.get("criterion_id") or "").strip()
+        if agency not in groups:
+            problem(f"không có cơ quan '{agency}'", "agency_id", "dùng id cơ quan trong config/agencies/")
+            continue
+        if criterion not in by_id:
+            problem(f"không có tiêu chí '{criterion}'", "criterion_id", "dùng id trong config/criteria/portal.yaml")
+            continue
+        max_points = by_id[criterion].points.get(groups[agency])
+        if max_points is None:
+            problem(f"tiêu chí {criterion} không áp dụng cho nhóm {groups[agency]}", "criterion_id", "bỏ dòng này")
+            continue
+        try:
+            score = float(str(row.get("score")).replace(",", "."))
+        except ValueError:
+            problem(f"điểm '{row.get('score')}' không phải số", "score", "ghi số, ví dụ 3 hoặc 2,5")
+            continue
+        if not 0 <= score <= max_points:
+            problem(f"điểm {score:g} ngoài khoảng 0–{max_points:g}", "score", f"ghi điểm từ 0 đến {max_points:g}")
+            continue
+        out.append(ImportedScore(agency, criterion, score, max_points, str(row.get("note") or ""), line))
+    if problems:
+        raise ConfigInvalid(problems)
+    return out
+
+
+def import_scores(store: Store, path: Path, config: Config, criteria: list[Criterion], *, inspector: str,
+                  role: str = "B") -> int:
+    """Store the file's scores as one reviewer's; return how many changed."""
+    changed = 0
+    for item in read_scores(path, config, criteria):
+        changed += portal_store.record_score(
+            store, agency_id=item.agency_id, criterion_id=item.criterion_id, role=role, inspector=inspector,
+            score=item.score, max_points=item.max_points, outcome="scored", source=f"import:{path.name}",
+            reasons=[{"text": item.note}] if item.note else [], why=f"nhập từ {path.name} dòng {item.line}")
+    return changed
+
+
+def statuses(store: Store, config: Config, criteria: list[Criterion], agency_id: str | None = None,
+             *, who: str = "kiemtra") -> list[Status]:
+    """Every applicable (agency, criterion) with A, B, mean, flags and the appraiser's score."""
+    agencies = [config.agency(agency_id)] if agency_id else list(config.agencies)
+    stored = {(r["agency_id"], r["criterion_id"], r["role"]): r["score"] for r in portal_store.scores(store, agency_id)}
+    appraised = portal_store.appraisals(store, agency_id)
+    out: list[Status] = []
+    for agency in agencies:
+        seed = portal_store.review_seed(store, agency.id, threshold=config.settings.review.threshold,
+                                        fraction=config.settings.review.sample_fraction, who=who)
+        rows = [Scores(agency.id, c.id, c.points[agency.group], stored.get((agency.id, c.id, "A")),
+                       stored.get((agency.id, c.id, "B")),
+                       appraised[(agency.id, c.id)]["score"] if (agency.id, c.id) in appraised else None)
+                for c in criteria if agency.group in c.points]
+        out.extend(review(rows, threshold=seed["threshold"], fraction=seed["fraction"], seed=seed["seed"]))
+    return out

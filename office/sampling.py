@@ -1,0 +1,38 @@
+"""R6 for one agency: build the sampling candidates from the store, draw, escalate, keep the plan.
+
+A service's field comes from the catalogue (the procedure its match names), else from what the
+agency declared; its code from its match, else the declared code. The draw's seed and k come from
+`config/scoring.yaml` and are stored with the plan (`evidence.scores.save_plan`).
+"""
+
+from __future__ import annotations
+
+from checks.sampling import Candidate, SamplePlan, draw, escalate
+from configuration.loader import Config
+from office.scoring import JUDGED_MODES, recognized
+from configuration.scoring import Sampling
+from evidence import catalogue, matches
+from evidence import scores as score_store
+from evidence.store import Store
+
+
+def candidates(store: Store, config: Config, agency_id: str) -> list[Candidate]:
+    agency = config.agency(agency_id)
+    out = []
+    for service in agency.services:
+        match = matches.match_of(store, service.id)
+        code = (match.codes[0] if match and match.codes else None) or service.procedure_code
+        procedure = catalogue.procedure(store.db, code) if code else None
+        out.append(Candidate(service.id, code, (procedure or {}).get("field") or service.field))
+    return out
+
+
+def sample_plan(store: Store, config: Config, sampling: Sampling, agency_id: str) -> tuple[SamplePlan, list[str]]:
+    """Draw the agency's plan, widen the fields whose sampled failures pass the threshold, store it."""
+    plan = draw(candidates(store, config, agency_id), k=sampling.k, seed=sampling.seed,
+                threshold=sampling.failure_threshold, min_services=sampling.min_services)
+    failed = {row["id"]: not recognized(row) for row in store.latest_service_results(agency_id)
+              if row["mode"] in JUDGED_MODES and (row["declared_level"] or 0) >= 3}
+    escalated = escalate(plan, failed) if plan.sampled else []
+    score_store.save_plan(store, agency_id, {**plan.as_dict(), "escalated": escalated})
+    return plan, escalated
