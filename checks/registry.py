@@ -9,8 +9,9 @@ Ids are permanent: a retired id is never reused (keep it in `retired`).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from checks.result import Result
 

@@ -43,7 +43,7 @@ class Result:
     check_id: str = ""
     max_points: float = 0.0
 
-    def with_spec(self, check_id: str, max_points: float) -> "Result":
+    def with_spec(self, check_id: str, max_points: float) -> Result:
         points = max_points if self.outcome == "pass" and self.points == 0 else self.points
         return replace(self, check_id=check_id, max_points=max_points, points=min(points, max_points))
 

@@ -12,8 +12,8 @@ threshold is checked in full. Pure: no store, no config.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 OTHER_FIELD = "Khác"
 

@@ -16,8 +16,9 @@ puts them together:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from checks.registry import Registry
 from checks.result import Reason, Result, could_not_verify, failed, needs_review, not_applicable, passed
@@ -37,8 +38,8 @@ class Observation:
     catalogue: str | None = None  # exact | strong | weak | none | None (not matched yet)
 
     @classmethod
-    def from_rows(cls, rows: Sequence[Mapping[str, Any]], declared_level: int, catalogue: str | None = None) -> "Observation":
-        steps = {}
+    def from_rows(cls, rows: Sequence[Mapping[str, Any]], declared_level: int, catalogue: str | None = None) -> Observation:
+        steps: dict[str, Mapping[str, Any]] = {}
         for row in sorted(rows, key=lambda r: r["seq"]):
             detail = row.get("detail") or {}
             steps[row["name"]] = {**row, "detail": json.loads(detail) if isinstance(detail, str) else detail}

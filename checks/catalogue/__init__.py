@@ -4,8 +4,18 @@ Pure: normalization, scoring, match classes and counting; the store and the netw
 """
 
 from checks.catalogue.counting import CountedProcedure, Counting, MatchedService, count_services
-from checks.catalogue.match import (CLASS_LABEL, CLASSES, Candidate, CandidateSource, Declared, Match, MatchClass,
-                                    Matcher, Procedure, Thresholds)
+from checks.catalogue.match import (
+                                    CLASS_LABEL,
+                                    CLASSES,
+                                    Candidate,
+                                    CandidateSource,
+                                    Declared,
+                                    Match,
+                                    MatchClass,
+                                    Matcher,
+                                    Procedure,
+                                    Thresholds,
+)
 from checks.catalogue.normalize import NormalName, fold, normalize
 from checks.catalogue.verdict import catalogue_result, level_check_allowed
 

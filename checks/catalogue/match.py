@@ -12,8 +12,9 @@ service gets one class:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal, Protocol, Sequence
+from typing import Literal, Protocol
 
 from rapidfuzz import fuzz, process
 
@@ -177,7 +178,8 @@ class Matcher:
             why = "không có trong CSDL TTHC" if procedure is None else "đã bị bãi bỏ trong CSDL TTHC"
             return replace(by_name, reasons=(f"mã khai báo {code} {why}; so khớp theo tên",) + by_name.reasons)
         result = score(query, normalize(procedure.name))
-        reasons = [f"mã khai báo {code} có trong CSDL TTHC: “{procedure.name}”"] + explain(query, normalize(procedure.name), result)
+        reasons = [f"mã khai báo {code} có trong CSDL TTHC: “{procedure.name}”",
+                   *explain(query, normalize(procedure.name), result)]
         if result.exact:
             cls: MatchClass = "exact"
         elif result.value >= self.thresholds.strong:
@@ -197,10 +199,10 @@ class Matcher:
         liaison = procedure is not None and fold(procedure.name.lower()).startswith("lien thong")
         if len(parts) < 2 or (main_code and not liaison):
             return []
-        codes = []
+        codes: list[str] = []
         for part in parts:
             sub = self._classify(normalize(part), self.rank(normalize(part), declared))
-            if sub.match_class in ("exact", "strong") and sub.code not in codes:
+            if sub.match_class in ("exact", "strong") and sub.code and sub.code not in codes:
                 codes.append(sub.code)
         return codes if len(codes) >= 2 or (liaison and codes) else []
 

@@ -7,7 +7,7 @@ scores the whole catalogue for every name (the brute-force baseline the index mu
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from rapidfuzz import fuzz, process
 

@@ -113,7 +113,7 @@ def index_terms(words: list[str] | tuple[str, ...]) -> list[str]:
     Pairs are far rarer than words, so they find the right procedure among the many that share
     an object ("... giấy phép xây dựng") but differ in the action ("Cấp", "Gia hạn", "Điều chỉnh").
     """
-    return list(words) + [f"{a}_{b}" for a, b in zip(words, words[1:])]
+    return list(words) + [f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
 
 
 def has_diacritics(text: str) -> bool:

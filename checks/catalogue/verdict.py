@@ -18,7 +18,8 @@ def catalogue_result(match: Match) -> Result:
         head += f" — mã {', '.join(match.codes)}"
     if match.decided_by != "auto":
         head += f" (do {match.decided_by} xác nhận)"
-    reasons = (Reason(head, evidence={"codes": list(match.codes), "score": match.score}),) + tuple(Reason(r) for r in match.reasons)
+    reasons = (Reason(head, evidence={"codes": list(match.codes), "score": match.score}),
+               *(Reason(r) for r in match.reasons))
     if not level_check_allowed(match):
         return not_applicable(*reasons, Reason("Không kiểm tra mức độ: dịch vụ không gắn với thủ tục nào trong CSDL TTHC (R5)."))
     if match.match_class == "weak" and match.decided_by == "auto":

@@ -8,8 +8,8 @@ when only a person can (inspector A then answers needs_review and the person's s
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from checks.portal.find import Found, find_topic
 from checks.portal.observation import PortalObservation

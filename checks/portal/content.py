@@ -86,7 +86,8 @@ def documents(portal: PortalObservation, max_points: float) -> Result:
         ok = any(w in text for w in words)
         got += ok
         reasons.append(Reason(f"Thuộc tính {label}: {'có' if ok else 'không thấy'}", url=page.url))
-    download = next((l for p in pages for l in p.links if DOWNLOAD.search(l.url) or "tai ve" in fold(l.text)), None)
+    download = next((link for p in pages for link in p.links
+                     if DOWNLOAD.search(link.url) or "tai ve" in fold(link.text)), None)
     got += download is not None
     reasons.append(Reason("Tệp văn bản tải về: " + ("có" if download else "không thấy"),
                           url=download.url if download else page.url))

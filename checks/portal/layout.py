@@ -42,7 +42,7 @@ def menu(portal: PortalObservation, max_points: float) -> Result:
     home = portal.home
     if home is None:
         return _no_page(portal)
-    texts = [l.text for l in home.nav_links]
+    texts = [link.text for link in home.nav_links]
     reasons, got = [], 0
     for label, words in MENU_ITEMS:
         item = next((t for t in texts if has_any(t, words)), None)
@@ -79,7 +79,7 @@ def site_maps(portal: PortalObservation, max_points: float) -> Result:
     xml_ok = xml is not None and xml.status == 200 and xml.entries > 0
     reasons = [Reason("Sơ đồ cổng dạng văn bản: " + (f"có (“{pages[0].title}”)" if pages else "không thấy"),
                       url=pages[0].url if pages else portal.home_url),
-               Reason("Tệp sitemap.xml: " + (f"có, {xml.entries} địa chỉ" if xml_ok else
+               Reason("Tệp sitemap.xml: " + (f"có, {xml.entries} địa chỉ" if xml is not None and xml_ok else
                                             f"không có (HTTP {xml.status})" if xml else "không thấy"),
                       url=xml.url if xml else portal.home_url, evidence={"excerpt": xml.excerpt[:200]} if xml else {})]
     return share(max_points, bool(pages) + xml_ok, 2, reasons)

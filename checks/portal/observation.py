@@ -118,7 +118,7 @@ class PortalObservation:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "PortalObservation":
+    def from_dict(cls, data: dict[str, Any]) -> PortalObservation:
         return cls(**{**data,
                       "pages": tuple(_page(p) for p in data.get("pages", ())),
                       "robots": Fetched(**data["robots"]) if data.get("robots") else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from checks.portal.base import REGISTRY, topics_result
-from checks.portal.find import fold, has_any, pages_about
+from checks.portal.find import has_any, pages_about
 from checks.portal.observation import PortalObservation
 from checks.result import Reason, Result, failed, needs_review, passed
 

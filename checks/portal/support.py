@@ -18,8 +18,8 @@ ENGLISH_CONTACT = ("contact", "directory", "contacts")
 def english_pages(portal: PortalObservation) -> list[Page]:
     """Pages in English: declared by hreflang/lang, or reached through an 'English' link."""
     targets = {url for p in portal.pages for lang, url in p.alternates.items() if lang.lower().startswith("en")}
-    targets |= {l.url for p in portal.pages for l in (*p.nav_links, *p.links)
-                if fold(l.text) in ("english", "en", "tieng anh")}
+    targets |= {link.url for p in portal.pages for link in (*p.nav_links, *p.links)
+                if fold(link.text) in ("english", "en", "tieng anh")}
     return [p for p in portal.pages if p.status < 400 and
             (p.url in targets or (p.meta_value("lang") or "").lower().startswith("en") or "/en" in urlsplit(p.url).path)]
 
@@ -30,7 +30,7 @@ def english(portal: PortalObservation, max_points: float) -> Result:
     pages = english_pages(portal)
     if not pages:
         return failed(Reason("Không thấy phiên bản tiếng Anh (hreflang=en hoặc liên kết “English”)", url=portal.home_url))
-    text = " ".join(f"{p.title} {' '.join(p.headings)} {p.text} {' '.join(l.text for l in p.nav_links)}" for p in pages)
+    text = " ".join(f"{p.title} {' '.join(p.headings)} {p.text} {' '.join(link.text for link in p.nav_links)}" for p in pages)
     intro, contact = has_any(text, ENGLISH_INTRO), has_any(text, ENGLISH_CONTACT)
     reasons = [Reason(f"Phiên bản tiếng Anh: “{pages[0].title}”", url=pages[0].url, evidence=pages[0].evidence(pages[0].title)),
                Reason(f"Giới thiệu bằng tiếng Anh: {'có' if intro else 'không thấy'}", url=pages[0].url),

@@ -19,8 +19,9 @@ reason (R10: "không khai báo đủ thông tin").
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 KINDS = ("ratio", "normalised", "per_item", "yes_no", "points", "sum")
 
@@ -45,7 +46,7 @@ class Criterion:
     max_points: float
     kind: str
     params: Mapping[str, Any] = field(default_factory=dict)
-    parts: tuple["Criterion", ...] = ()
+    parts: tuple[Criterion, ...] = ()
     groups: tuple[str, ...] = ("bo", "cqtcp", "tinh")
     basis: str = ""                   # where the formula comes from, e.g. "QĐ 2342 PL 1B mục 1"
 

@@ -8,7 +8,7 @@ index rather than raw points, because an exempt ministry (R12) has a smaller max
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 
 def index(points: float, max_points: float) -> float:
@@ -22,7 +22,7 @@ def competition_ranks(values: Mapping[str, float], *, places: int = 3) -> dict[s
     """Rank 1 for the highest; equal values (after rounding) share a rank, the next rank skips."""
     rounded = {key: round(value, places) for key, value in values.items()}
     ordered = sorted(rounded.values(), reverse=True)
-    first_place = {}
+    first_place: dict[float, int] = {}
     for position, value in enumerate(ordered, start=1):
         first_place.setdefault(value, position)
     return {key: first_place[value] for key, value in rounded.items()}

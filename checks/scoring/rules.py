@@ -11,8 +11,8 @@ not scored on category 4; agencies under the Government have no category 4 at al
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from checks.scoring.formulas import Figure
 

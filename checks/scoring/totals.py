@@ -6,8 +6,8 @@ in the group (Decision 2342 PL 1B item 3: "÷ giá trị lớn nhất trong các
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Mapping, Sequence
 
 from checks.scoring.formulas import Criterion, Figure, ItemScore, raw_value, score
 from checks.scoring.ranking import competition_ranks, index
@@ -80,7 +80,7 @@ def group_largest(criteria: Sequence[Criterion], agencies: Sequence[AgencyInput]
 def score_agency(agency: AgencyInput, table: ScoringTable, largest: Mapping[str, float]) -> AgencyScore:
     """One agency's items and category totals (ranks are filled in by `score_group`)."""
     exempt = exempt_categories(agency.agency_id, agency.group, table.maxima, table.exemptions)
-    zeroed = {}
+    zeroed: dict[str, str] = {}
     for check in table.truth_checks:
         reason = untrue(check, agency.figures)
         for criterion_id in check.zero if reason else ():
