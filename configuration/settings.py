@@ -2,20 +2,32 @@
 
 Precedence, lowest first: these defaults < `<config>/settings.yaml` < environment variables
 (`KIEMTRA_<GROUP>_<NAME>`, e.g. `KIEMTRA_DATA`, `KIEMTRA_TIMEOUTS_NAVIGATION_S`) < command-line
-options. Secrets never live here: they come from the environment at the point of use.
+options. pydantic-settings does the layering (`Settings.settings_customise_sources`); this module
+only says where the file's values come in. Secrets never live here: they come from the environment
+at the point of use (`KIEMTRA_SIGNING_KEY`, `KIEMTRA_IMAP_PASSWORD`), and the environment source
+reads only the names declared below, so a secret's variable never lands in the settings.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
-from typing import Any, Literal, Mapping
+from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
+from configuration import yamlfile
+from configuration.problems import Problems, dotted, from_validation
 from kiemtra import __version__
+from kiemtra.errors import ConfigError
 
+ENV_PREFIX = "KIEMTRA_"
 
 class _Group(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -103,7 +115,11 @@ class Review(_Group):
     sample_fraction: float = Field(0.2, ge=0, le=1, description="R2: share of the agreeing criteria the appraiser spot-checks.")
 
 
-class Settings(_Group):
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="forbid", env_prefix=ENV_PREFIX, case_sensitive=False,
+                                      # KIEMTRA_TIMEOUTS_NAVIGATION_S: split once, after the group's name
+                                      env_nested_delimiter="_", env_nested_max_split=1)
+
     data: Path = Field(Path("./var"), description="Data folder: the store kiemtra.db and the evidence/ folder.")
     concurrency: int = Field(4, ge=1, le=64, description="Browser contexts checking at the same time.")
     user_agent: str = Field(f"Mozilla/5.0 (X11; Linux x86_64) Chrome kiemtra/{__version__} (kiểm tra ứng dụng CNTT)",
@@ -131,31 +147,105 @@ class Settings(_Group):
         return self.data / "evidence"
 
 
-def env_overrides(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Nested dict of the settings that `KIEMTRA_*` variables set (strings; pydantic converts)."""
-    environ = os.environ if environ is None else environ
-    found: dict[str, Any] = {}
-    for name, field in Settings.model_fields.items():
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Highest first: the command line (init arguments), the environment, settings.yaml; then the defaults.
+        return init_settings, _DeclaredEnv(settings_cls), _FileSource(settings_cls)
+
+
+# The values of the settings.yaml being loaded; a context variable because a source is built per class.
+_FILE_VALUES: ContextVar[Mapping[str, Any]] = ContextVar("kiemtra_settings_file", default={})
+
+
+class _FileSource(PydanticBaseSettingsSource):
+    """The values of `<config>/settings.yaml`, already parsed (with its lines) by `parse_settings`."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return _FILE_VALUES.get().get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_FILE_VALUES.get())
+
+
+class _DeclaredEnv(EnvSettingsSource):
+    """`KIEMTRA_*` variables, only those naming a declared setting.
+
+    A group's variables are split once after the group (`KIEMTRA_SIGNING_KEY_FILE` is `signing.key_file`);
+    a variable naming no setting of the group (`KIEMTRA_SIGNING_KEY`, the PEM itself) is not a setting.
+    """
+
+    def explode_env_vars(self, field_name: str, field: FieldInfo, env_vars: Mapping[str, str | None]) -> dict[str, Any]:
+        found = super().explode_env_vars(field_name, field, env_vars)
         group = field.annotation
-        if isinstance(group, type) and issubclass(group, _Group):
-            for sub in group.model_fields:
-                key = f"KIEMTRA_{name}_{sub}".upper()
-                if key in environ:
-                    found.setdefault(name, {})[sub] = environ[key]
-        elif f"KIEMTRA_{name}".upper() in environ:
-            found[name] = environ[f"KIEMTRA_{name}".upper()]
-    return found
+        if isinstance(group, type) and issubclass(group, BaseModel):
+            return {key: value for key, value in found.items() if key in group.model_fields}
+        return found
 
 
-def merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """`over` laid on `base`, group by group."""
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = merge(dict(out[key]), value)
-        else:
-            out[key] = value
-    return out
+@contextmanager
+def _file_values(document: Mapping[str, Any]) -> Iterator[None]:
+    token = _FILE_VALUES.set(document)
+    try:
+        yield
+    finally:
+        _FILE_VALUES.reset(token)
+
+
+def build(document: Mapping[str, Any] | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Settings from the file's values, the environment and the command line's, in that order of strength."""
+    with _file_values(document or {}):
+        return Settings(**dict(overrides or {}))
+
+
+def env_variable(loc: tuple[Any, ...]) -> str:
+    """The environment variable of a setting: ("timeouts", "navigation_s") -> KIEMTRA_TIMEOUTS_NAVIGATION_S."""
+    return ENV_PREFIX + "_".join(str(part) for part in loc[:2]).upper()
+
+
+def parse_settings(root: Path, overrides: Mapping[str, Any], problems: Problems) -> Settings | None:
+    """`<root>/settings.yaml` under the environment and the command line; None (and problems) if invalid."""
+    path = root / "settings.yaml"
+    document: Any = {}
+    if path.exists():
+        try:
+            document = yamlfile.load(path) or {}
+        except ConfigError as exc:
+            problems.append(exc)
+            return None
+    if not isinstance(document, dict):
+        problems.append(ConfigError("phải là một bảng khóa: giá trị", file=str(path), fix="xem config/settings.yaml mẫu"))
+        return None
+    try:
+        settings = build(document, overrides)
+    except ValidationError as exc:
+        problems.extend(_said_where(problem, loc, path, overrides)
+                        for problem, loc in zip(from_validation(exc, str(path), document),
+                                                (tuple(e["loc"]) for e in exc.errors()), strict=True))
+        return None
+    if not settings.data.is_absolute():
+        settings = settings.model_copy(update={"data": Path.cwd() / settings.data})
+    return settings
+
+
+def _said_where(problem: ConfigError, loc: tuple[Any, ...], path: Path, overrides: Mapping[str, Any]) -> ConfigError:
+    """A bad value the environment gave is named by its variable, not by a line of settings.yaml."""
+    if _has(overrides, loc):
+        return ConfigError(problem.message, field=f"tùy chọn dòng lệnh {dotted(loc)}", fix=problem.fix)
+    variable = env_variable(loc)
+    if len(loc) <= 2 and any(name.upper() == variable for name in os.environ):
+        return ConfigError(problem.message, field=variable, fix=problem.fix)
+    return problem
+
+
+def _has(values: Mapping[str, Any], loc: tuple[Any, ...]) -> bool:
+    node: Any = values
+    for part in loc:
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
 
 
 def describe() -> list[tuple[str, Any, str]]:
