@@ -74,7 +74,7 @@ def _entry(raw: Any, index: int, file: str, document: Any, problems: list[Config
     except ValidationError as exc:
         for error in from_validation(exc, file, document):
             problems.append(ConfigError(error.message, file=file, field=f"criteria[{index}].{error.field}",
-                                        line=yamlfile.line_of(document, ("criteria", index, *error.field.split(".")[:1])),
+                                        line=yamlfile.line_of(document, ("criteria", index, *(error.field or "").split(".")[:1])),
                                         fix=error.fix))
         return None
     bad_groups = [g for g in entry.groups if g not in GROUPS]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from configuration import yamlfile
 from configuration.problems import ConfigInvalid
 from kiemtra.errors import ConfigError
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
-GROUPS = ("bo", "cqtcp", "tinh")
+Group = Literal["bo", "cqtcp", "tinh"]
+GROUPS: tuple[Group, ...] = ("bo", "cqtcp", "tinh")
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 
 

@@ -98,7 +98,8 @@ def parse_playbook(path: Path, problems: Problems) -> Playbook | None:
     before = len(problems)
     out: Playbook = {}
     for name, items in document["steps"].items():
-        where = {"file": str(path), "field": f"steps.{name}", "line": yamlfile.line_of(document, ("steps", name))}
+        where: dict[str, Any] = {"file": str(path), "field": f"steps.{name}",
+                                 "line": yamlfile.line_of(document, ("steps", name))}
         if name not in FLOW:
             problems.append(ConfigError(f"bước '{name}' không có trong quy trình", **where,
                                         fix=f"dùng một trong: {', '.join(FLOW)}"))

@@ -52,7 +52,7 @@ class _CriterionEntry(_Strict):
     figure: str | None = None
     each: float | None = Field(None, ge=0)
     cap: float | None = Field(None, ge=0)
-    parts: list["_CriterionEntry"] = Field(default_factory=list)
+    parts: list[_CriterionEntry] = Field(default_factory=list)
     groups: list[Literal["bo", "cqtcp", "tinh"]] = Field(default_factory=lambda: list(GROUPS))
     basis: str = ""
 
@@ -73,10 +73,10 @@ class _TruthEntry(_Strict):
 
 
 class Sampling(_Strict):
-    min_services: int = Field(30, ge=1)
-    k: int = Field(2, ge=0)
+    min_services: int = Field(default=30, ge=1)
+    k: int = Field(default=2, ge=0)
     seed: int = 2342
-    failure_threshold: float = Field(0.5, ge=0, le=1)
+    failure_threshold: float = Field(default=0.5, ge=0, le=1)
 
 
 class _Document(_Strict):

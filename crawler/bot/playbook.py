@@ -91,7 +91,7 @@ async def _read(session: Session, step: PlaybookStep) -> None:
 def as_action(steps: list[PlaybookStep]) -> Callable[[Session], Awaitable[StepResult]]:
     """A flow step made of primitive steps: ok when each ran, not_found at the first that could not."""
     async def run(session: Session) -> StepResult:
-        done = []
+        done: list[str] = []
         for index, step in enumerate(steps):
             try:
                 await PRIMITIVES[step.action](session, step)
@@ -99,7 +99,8 @@ def as_action(steps: list[PlaybookStep]) -> Callable[[Session], Awaitable[StepRe
                 return StepResult("not_found", {"playbook_step": index, "action": step.action, "target": step.target,
                                                 "error": str(error).splitlines()[0][:200], "done": done})
             done.append(f"{step.action} {step.target}")
-        return StepResult("ok", {"playbook": done, **({"receipt": session.facts["receipt"]} if "receipt" in session.facts else {})})
+        learnt = {"receipt": session.facts["receipt"]} if "receipt" in session.facts else {}
+        return StepResult("ok", {"playbook": done, **learnt})
     return run
 
 
