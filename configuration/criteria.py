@@ -95,9 +95,9 @@ def _entry(raw: Any, index: int, file: str, document: Any, problems: list[Config
     if entry.check != MANUAL:
         known = {spec.id for spec in REGISTRY}
         if entry.check not in known:
-            # Still counted below: the group totals are checked on the points as written.
             problem(f"không có phép kiểm tra '{entry.check}'", "check",
                     f"dùng `manual` hoặc một trong: {', '.join(sorted(known))}")
+            return None
     return Criterion(entry.id, entry.name, entry.rule, points, entry.check)
 
 
