@@ -241,3 +241,12 @@ def test_settings_command_still_describes_every_setting(tmp_path, capsys, monkey
     rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
     assert rows["concurrency"]["value"] == 6 and rows["concurrency"]["default"] == 4
     assert rows["timeouts.navigation_s"]["help"] and rows["signing.key_file"]["value"].endswith(".pem")
+
+
+def test_commands_and_libraries_take_their_config_from_the_one_loader():
+    # Only configuration/ reads the folder; everything else is handed a Config (State.load for commands).
+    calls = re.compile(r"\b(load_scoring|load_criteria|load_table|load_playbook|load_config|load_all)\(")
+    found = {path.relative_to(REPO).as_posix() for package in ("kiemtra", "crawler", "office", "evidence", "checks")
+             for path in (REPO / package).rglob("*.py") if calls.search(path.read_text(encoding="utf-8"))}
+    # world.py loads the second folder it writes for the demo world, through the same load_all.
+    assert found == {"kiemtra/commands/base.py", "kiemtra/commands/world.py"}, found
