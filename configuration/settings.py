@@ -169,7 +169,6 @@ class Settings(BaseSettings):
     def evidence_dir(self) -> Path:
         return self.data / "evidence"
 
-
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
                                    env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
@@ -178,7 +177,8 @@ class Settings(BaseSettings):
         return init_settings, _DeclaredEnv(settings_cls), _FileSource(settings_cls)
 
 
-# The values of the settings.yaml being loaded; a context variable because a source is built per class.
+# The values of the settings.yaml being loaded. A context variable: pydantic-settings builds its sources
+# inside Settings() and has no argument through which to hand them the file's (already parsed) values.
 _FILE_VALUES: ContextVar[Mapping[str, Any] | None] = ContextVar("kiemtra_settings_file", default=None)
 
 
