@@ -34,7 +34,7 @@ def _child(config_dir: str, data: str, mode: str, limit: int) -> None:
     from playwright.async_api import async_playwright
 
     from crawler.browser.launch import ensure_ffmpeg, launch_options
-    from configuration.loader import load_config
+    from configuration.loader import load_all
     from crawler.nightly.work import run_target
     from crawler.nightly.lock import new_holder
     from crawler.browser.navigate import HostLimiter, host_of
@@ -45,7 +45,7 @@ def _child(config_dir: str, data: str, mode: str, limit: int) -> None:
 
     capture = mode != "crawl-nocapture"
     overrides = {} if capture else {"capture": {"screenshots": False, "html": False, "video": False, "trace": False}}
-    config = load_config(config_dir, {"data": data, **overrides})
+    config = load_all(config_dir, {"data": data, **overrides})
     settings = config.settings
     targets = [t for t in plan(config) if t.kind == "service"][:limit]
     store = Store(settings.data)

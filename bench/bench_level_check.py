@@ -25,7 +25,7 @@ from bench.machine import PeakMemory, describe  # noqa: E402
 from crawler.browser.launch import ensure_ffmpeg, launch_options  # noqa: E402
 from crawler.visits.service import check_service  # noqa: E402
 from kiemtra.commands.world import write_world_config  # noqa: E402
-from configuration.loader import load_config  # noqa: E402
+from configuration.loader import load_all  # noqa: E402
 from evidence.store import Store  # noqa: E402
 
 # Level-3 services of each vendor style (server-rendered, single-page app, iframe), none flaky.
@@ -35,7 +35,7 @@ CAPTURE_OFF = {"screenshots": False, "html": False, "video": False, "trace": Fal
 
 
 async def run(config_dir: Path, data: Path, capture: dict, ids: list[str]) -> list[float]:
-    config = load_config(config_dir, {"data": str(data), "capture": capture})
+    config = load_all(config_dir, {"data": str(data), "capture": capture})
     seconds = []
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(**launch_options(config.settings))

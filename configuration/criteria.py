@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from checks.portal import MANUAL, REGISTRY, Criterion
 from configuration import yamlfile
-from configuration.loader import DEFAULT_CONFIG_DIR, GROUPS, ID_PATTERN, ConfigInvalid, _problems, config_dir
+from configuration.folder import GROUPS, ID_PATTERN, load_table
+from configuration.problems import ConfigInvalid, Problems, from_validation
 from kiemtra.errors import ConfigError
 
 CATEGORY_MAX = 100.0
@@ -32,35 +33,34 @@ class _CriterionEntry(BaseModel):
     check: str = Field(min_length=1)
 
 
-def load_table(directory: str | Path | None, relative: Path) -> tuple[str, Any]:
-    """(file name, parsed YAML) of a table in the config folder, else the shipped one."""
-    path = config_dir(directory) / relative
-    if not path.exists():
-        # A config folder without its own table scores by the shipped default one.
-        path = DEFAULT_CONFIG_DIR / relative
-    try:
-        return str(path), yamlfile.load(path)
-    except ConfigError as exc:
-        raise ConfigInvalid([exc]) from None
-
-
 def load_criteria(directory: str | Path | None = None) -> list[Criterion]:
-    """The criteria table of the config folder; ConfigInvalid lists every problem found."""
-    name, document = load_table(directory, RELATIVE_PATH)
+    """The criteria table of the config folder (else the shipped one); ConfigInvalid lists every problem."""
+    problems: Problems = []
+    criteria = parse_criteria(directory, problems)
+    if problems:
+        raise ConfigInvalid(problems)
+    return criteria
+
+
+def parse_criteria(directory: str | Path | None, problems: Problems) -> list[Criterion]:
+    """The criteria table, each problem appended (an unknown check, a group's total other than 100...)."""
+    try:
+        name, document = load_table(directory, RELATIVE_PATH)
+    except ConfigInvalid as exc:
+        problems.extend(exc.problems)
+        return []
     entries = document.get("criteria") if isinstance(document, dict) else None
     if not isinstance(entries, list):
-        raise ConfigInvalid([ConfigError("thiếu danh sách tiêu chí", file=name, field="criteria",
-                                         fix="bắt đầu tệp bằng `criteria:` và một danh sách")])
-    problems: list[ConfigError] = []
+        problems.append(ConfigError("thiếu danh sách tiêu chí", file=name, field="criteria",
+                                    fix="bắt đầu tệp bằng `criteria:` và một danh sách"))
+        return []
     criteria: list[Criterion] = []
     for index, raw in enumerate(entries):
         criterion = _entry(raw, index, name, document, problems)
         if criterion is not None:
             criteria.append(criterion)
     _check_unique(criteria, name, document, problems)
-    _check_totals(criteria, name, problems)
-    if problems:
-        raise ConfigInvalid(problems)
+    _check_totals(criteria, name, document, problems)
     return criteria
 
 
@@ -72,9 +72,9 @@ def _entry(raw: Any, index: int, file: str, document: Any, problems: list[Config
     try:
         entry = _CriterionEntry.model_validate(raw)
     except ValidationError as exc:
-        for error in _problems(exc, file, document):
+        for error in from_validation(exc, file, document):
             problems.append(ConfigError(error.message, file=file, field=f"criteria[{index}].{error.field}",
-                                        line=yamlfile.line_of(document, ("criteria", index, *error.field.split(".")[:1])),
+                                        line=yamlfile.line_of(document, ("criteria", index, *(error.field or "").split(".")[:1])),
                                         fix=error.fix))
         return None
     bad_groups = [g for g in entry.groups if g not in GROUPS]
@@ -111,9 +111,10 @@ def _check_unique(criteria: list[Criterion], file: str, document: Any, problems:
         seen.add(criterion.id)
 
 
-def _check_totals(criteria: list[Criterion], file: str, problems: list[ConfigError]) -> None:
+def _check_totals(criteria: list[Criterion], file: str, document: Any, problems: list[ConfigError]) -> None:
     for group in GROUPS:
         total = sum(c.points.get(group, 0.0) for c in criteria)
         if abs(total - CATEGORY_MAX) > 1e-6:
             problems.append(ConfigError(f"tổng điểm nhóm {group} là {total:g}, phải là {CATEGORY_MAX:g}", file=file,
-                                        field="points", fix=f"sửa điểm các tiêu chí nhóm {group} cho tổng bằng {CATEGORY_MAX:g}"))
+                                        field="points", line=yamlfile.line_of(document, ("criteria",)),
+                                        fix=f"sửa điểm các tiêu chí nhóm {group} cho tổng bằng {CATEGORY_MAX:g}"))

@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from checks.scoring import KINDS, Criterion, ScoringTable, TruthCheck
 from configuration import yamlfile
-from configuration.loader import GROUPS, ConfigInvalid, _problems
-from configuration.criteria import load_table
+from configuration.folder import GROUPS, load_table
+from configuration.problems import ConfigInvalid, Problems, dotted, from_validation
 from kiemtra.errors import ConfigError
 
 RELATIVE_PATH = Path("scoring.yaml")
@@ -52,7 +52,7 @@ class _CriterionEntry(_Strict):
     figure: str | None = None
     each: float | None = Field(None, ge=0)
     cap: float | None = Field(None, ge=0)
-    parts: list["_CriterionEntry"] = Field(default_factory=list)
+    parts: list[_CriterionEntry] = Field(default_factory=list)
     groups: list[Literal["bo", "cqtcp", "tinh"]] = Field(default_factory=lambda: list(GROUPS))
     basis: str = ""
 
@@ -73,10 +73,10 @@ class _TruthEntry(_Strict):
 
 
 class Sampling(_Strict):
-    min_services: int = Field(30, ge=1)
-    k: int = Field(2, ge=0)
+    min_services: int = Field(default=30, ge=1)
+    k: int = Field(default=2, ge=0)
     seed: int = 2342
-    failure_threshold: float = Field(0.5, ge=0, le=1)
+    failure_threshold: float = Field(default=0.5, ge=0, le=1)
 
 
 class _Document(_Strict):
@@ -106,16 +106,29 @@ class ScoringConfig:
 
 def load_scoring(directory: str | Path | None = None) -> ScoringConfig:
     """The scoring table of the config folder (else the shipped one); ConfigInvalid lists every problem."""
-    name, document = load_table(directory, RELATIVE_PATH)
+    problems: Problems = []
+    scoring = parse_scoring(directory, problems)
+    if scoring is None:
+        raise ConfigInvalid(problems)
+    return scoring
+
+
+def parse_scoring(directory: str | Path | None, problems: Problems) -> ScoringConfig | None:
+    """The scoring table, each problem appended (file, line, field, fix); None if it has any."""
+    try:
+        name, document = load_table(directory, RELATIVE_PATH)
+    except ConfigInvalid as exc:
+        problems.extend(exc.problems)
+        return None
     try:
         parsed = _Document.model_validate(document)
     except ValidationError as exc:
-        raise ConfigInvalid(_problems(exc, name, document)) from None
-    problems: list[ConfigError] = []
+        problems.extend(from_validation(exc, name, document))
+        return None
+    before = len(problems)
 
     def problem(message: str, loc: tuple[Any, ...], fix: str) -> None:
-        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-        problems.append(ConfigError(message, file=name, field=field, line=yamlfile.line_of(document, loc), fix=fix))
+        problems.append(ConfigError(message, file=name, field=dotted(loc), line=yamlfile.line_of(document, loc), fix=fix))
 
     figures = {f.id: f for f in parsed.figures}
     for index, figure in enumerate(parsed.figures):
@@ -139,8 +152,8 @@ def load_scoring(directory: str | Path | None = None) -> ScoringConfig:
                 problem(f"không có số liệu '{getattr(check, key)}'", ("truth_checks", index, key), "dùng id trong figures")
         for criterion_id in set(check.zero) - set(ids):
             problem(f"không có tiêu chí '{criterion_id}'", ("truth_checks", index, "zero"), "dùng id trong criteria")
-    if problems:
-        raise ConfigInvalid(problems)
+    if len(problems) > before:
+        return None
     table = ScoringTable(
         maxima={g: dict(m) for g, m in parsed.maxima.items()}, categories=dict(parsed.categories),
         criteria=tuple(criteria),

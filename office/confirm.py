@@ -16,7 +16,6 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from configuration.loader import Config, ConfigInvalid
-from configuration.criteria import load_criteria
 from kiemtra.errors import ConfigError
 from office.reports.confirmation import AGENCY_CELL, ANSWER_COL, HEADER_ROW, REASON_COL, SHEET, YEAR_CELL
 from evidence import scores as score_store
@@ -46,7 +45,7 @@ def named_targets(config: Config, agency_id: str, key: str, reason: str) -> list
     """(kind, target id) to re-check for a disputed row: its own target and those its reason names."""
     agency = config.agency(agency_id)
     service_ids = {s.id for s in agency.services}
-    portal_ids = {c.id for c in load_criteria(config.dir)}
+    portal_ids = {c.id for c in config.criteria}
     kind, _, ident = key.partition(":")
     found: list[tuple[str, str]] = []
     if kind == "service" and ident in service_ids:

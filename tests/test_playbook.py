@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kiemtra.cli import run_cli
-from configuration.loader import ConfigInvalid, load_config
+from configuration.loader import ConfigInvalid, load_all as load_config
 
 PLAYBOOK = """\
 # Tracking on this portal is read by selectors, not by the heuristics.
@@ -38,6 +38,9 @@ def with_playbook(world_config: Path, text: str, service_id: str = "bac-ninh-001
     ("steps:\n  track:\n    - {action: tap, target: x}\n", ["bac-ninh-tra-cuu.yaml:3: steps.track[0]:", "'tap'", "click"]),
     ("steps:\n  track:\n    - {action: click, taget: x}\n", ["steps.track[0]:", "taget", "action, target, value"]),
     ("track: []\n", ["bac-ninh-tra-cuu.yaml: steps: thiếu khóa steps"]),
+    ("steps:\n  track:\n    - {action: click}\n", ["bac-ninh-tra-cuu.yaml:3: steps.track[0]:", "click thiếu target"]),
+    ("steps:\n  track:\n    - {action: fill, target: '#ma'}\n", ["steps.track[0]:", "fill thiếu value"]),
+    ("steps:\n  track:\n    - {action: open, target: x, value: y}\n", ["steps.track[0]:", "open không dùng value"]),
 ])
 def test_bad_playbooks_fail_when_config_loads(world_config, bad, expected):
     with_playbook(world_config, bad)
@@ -62,3 +65,41 @@ def test_a_playbook_step_replaces_the_heuristic(world, world_config, capsys):
     with Store(load_config(config).settings.data) as store:
         track = next(s for s in store.steps(row["run_id"]) if s["name"] == "track")
     assert json.loads(track["detail"])["playbook"][0] == f"open {track_url}"
+
+
+def test_every_problem_of_a_playbook_is_reported_at_once(world_config):
+    with_playbook(world_config, "steps:\n  trak: []\n  track:\n    - {action: tap, target: x}\n"
+                                "    - {action: click, target: y}\n    - {action: fill, target: z}\n")
+    with pytest.raises(ConfigInvalid) as caught:
+        load_config(world_config)
+    found = [str(p) for p in caught.value.problems]
+    assert [f.split(": ")[0].rsplit("/", 1)[-1] for f in found] == [
+        "bac-ninh-tra-cuu.yaml:2", "bac-ninh-tra-cuu.yaml:4", "bac-ninh-tra-cuu.yaml:6"], found
+
+
+def test_a_playbook_parses_without_the_browser(tmp_path):
+    from configuration.playbooks import PlaybookStep, load_playbook
+
+    path = tmp_path / "p.yaml"
+    path.write_text("steps:\n  submit:\n    - {action: fill, target: '#e', value: '{email} {nope}'}\n"
+                    "    - {action: read, target: .ma-ho-so}\n", encoding="utf-8")
+    steps = load_playbook(path)["submit"]
+    assert steps == [PlaybookStep("fill", "#e", "{email} {nope}"), PlaybookStep("read", ".ma-ho-so", "")]
+    assert steps[0].text({"email": "a@b.vn"}) == "a@b.vn {nope}"
+
+
+def test_the_crawler_runs_exactly_the_primitives_configuration_declares(monkeypatch):
+    from configuration import playbooks as declared
+    from crawler.bot import citizen
+    from crawler.bot import playbook as running
+
+    assert set(running.PRIMITIVES) == set(declared.PRIMITIVES)
+    assert tuple(citizen.FLOW) == declared.FLOW
+    running._check_declared()
+    monkeypatch.setitem(declared.PRIMITIVES, "hover", declared.Primitive("hover", "bộ chọn phần tử"))
+    with pytest.raises(ImportError, match="hover"):
+        running._check_declared()
+    monkeypatch.delitem(declared.PRIMITIVES, "hover")
+    monkeypatch.setattr(declared, "FLOW", (*declared.FLOW, "sign"))
+    with pytest.raises(ImportError, match="FLOW"):
+        running._check_declared()

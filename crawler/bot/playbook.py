@@ -1,38 +1,23 @@
-"""Playbooks: per-portal step overrides, as data (`config/playbooks/<name>.yaml`).
+"""Running playbooks: each primitive step a playbook may name, done in the page.
 
-A playbook replaces any named step of the citizen's flow by primitive steps, for a portal the
-generic heuristics cannot read:
-
-    steps:
-      register:
-        - {action: open, target: "https://dvc.example.gov.vn/tai-khoan/dang-ky"}
-        - {action: fill, target: "#email", value: "{email}"}
-        - {action: fill, target: "#matkhau", value: "{password}"}
-        - {action: click, target: "button#dang-ky"}
-        - {action: expect, target: "text=Đăng ký thành công"}
-      submit:
-        - {action: read, target: ".ma-ho-so", value: receipt}
-
-Values may name the citizen's fields in braces ({full_name}, {email}, {password}, {id_number},
-{phone}, {address}, {birth_date}) or what the bot learnt ({receipt}). An unknown step or action
-fails when the config loads, with file, line and fix.
+What a playbook may say (the flow's steps, each primitive's parameters) and how it is parsed and
+validated belong to `configuration/playbooks.py`, so reading config never imports a browser. This
+module implements every primitive declared there, no more and no fewer: it checks so at import.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from playwright.async_api import Error as PlaywrightError
 
-from configuration import yamlfile
+from configuration import playbooks as declared
+from configuration.playbooks import PlaybookStep
 from crawler.bot.citizen import FLOW
 from crawler.bot.identity import test_document
 from crawler.bot.session import Session, StepResult, find_receipt
-from kiemtra.errors import ConfigError
 
-Primitive = Callable[[Session, "PlaybookStep"], Awaitable[None]]
+Primitive = Callable[[Session, PlaybookStep], Awaitable[None]]
 PRIMITIVES: dict[str, Primitive] = {}
 
 
@@ -43,23 +28,13 @@ def primitive(name: str) -> Callable[[Primitive], Primitive]:
     return register
 
 
-@dataclass(frozen=True)
-class PlaybookStep:
-    action: str
-    target: str = ""
-    value: str = ""
-
-    def text(self, session: Session) -> str:
-        citizen = session.citizen
-        values = {"full_name": citizen.full_name, "email": citizen.email, "password": citizen.password,
-                  "id_number": citizen.id_number, "phone": citizen.phone, "address": citizen.address,
-                  "birth_date": citizen.birth_date.strftime("%d/%m/%Y"), **{k: str(v) for k, v in session.facts.items()}}
-        return self.value.format_map(_Missing(values))
-
-
-class _Missing(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+def text(step: PlaybookStep, session: Session) -> str:
+    """The step's value with the citizen's fields and what the bot learnt filled in."""
+    citizen = session.citizen
+    values = {"full_name": citizen.full_name, "email": citizen.email, "password": citizen.password,
+              "id_number": citizen.id_number, "phone": citizen.phone, "address": citizen.address,
+              "birth_date": citizen.birth_date.strftime("%d/%m/%Y"), **{k: str(v) for k, v in session.facts.items()}}
+    return step.text(values)
 
 
 @primitive("open")
@@ -76,12 +51,12 @@ async def _click(session: Session, step: PlaybookStep) -> None:
 
 @primitive("fill")
 async def _fill(session: Session, step: PlaybookStep) -> None:
-    await session.page.locator(step.target).first.fill(step.text(session), timeout=session.step_ms)
+    await session.page.locator(step.target).first.fill(text(step, session), timeout=session.step_ms)
 
 
 @primitive("select")
 async def _select(session: Session, step: PlaybookStep) -> None:
-    await session.page.locator(step.target).first.select_option(step.text(session), timeout=session.step_ms)
+    await session.page.locator(step.target).first.select_option(text(step, session), timeout=session.step_ms)
 
 
 @primitive("check")
@@ -106,9 +81,9 @@ async def _expect(session: Session, step: PlaybookStep) -> None:
 
 @primitive("read")
 async def _read(session: Session, step: PlaybookStep) -> None:
-    text = await session.page.locator(step.target).first.inner_text(timeout=session.step_ms)
+    shown = await session.page.locator(step.target).first.inner_text(timeout=session.step_ms)
     key = step.value or "receipt"
-    session.facts[key] = find_receipt(text) or text.strip() if key == "receipt" else text.strip()
+    session.facts[key] = find_receipt(shown) or shown.strip() if key == "receipt" else shown.strip()
     if key == "receipt":
         session.facts["dossier_url"] = session.page.url
 
@@ -116,7 +91,7 @@ async def _read(session: Session, step: PlaybookStep) -> None:
 def as_action(steps: list[PlaybookStep]) -> Callable[[Session], Awaitable[StepResult]]:
     """A flow step made of primitive steps: ok when each ran, not_found at the first that could not."""
     async def run(session: Session) -> StepResult:
-        done = []
+        done: list[str] = []
         for index, step in enumerate(steps):
             try:
                 await PRIMITIVES[step.action](session, step)
@@ -124,43 +99,19 @@ def as_action(steps: list[PlaybookStep]) -> Callable[[Session], Awaitable[StepRe
                 return StepResult("not_found", {"playbook_step": index, "action": step.action, "target": step.target,
                                                 "error": str(error).splitlines()[0][:200], "done": done})
             done.append(f"{step.action} {step.target}")
-        return StepResult("ok", {"playbook": done, **({"receipt": session.facts["receipt"]} if "receipt" in session.facts else {})})
+        learnt = {"receipt": session.facts["receipt"]} if "receipt" in session.facts else {}
+        return StepResult("ok", {"playbook": done, **learnt})
     return run
 
 
-def load_playbook(path: Path) -> dict[str, list[PlaybookStep]]:
-    """Parse and validate one playbook; raise ConfigError naming file, line and fix."""
-    document = yamlfile.load(path)
-    if not isinstance(document, dict) or not isinstance(document.get("steps"), dict):
-        raise ConfigError("thiếu khóa steps", file=str(path), field="steps",
-                          fix="viết steps: <tên bước>: [danh sách bước]; xem crawler/bot/playbook.py")
-    out: dict[str, list[PlaybookStep]] = {}
-    for name, items in document["steps"].items():
-        if name not in FLOW:
-            raise ConfigError(f"bước '{name}' không có trong quy trình", file=str(path), field=f"steps.{name}",
-                              line=yamlfile.line_of(document, ("steps", name)), fix=f"dùng một trong: {', '.join(FLOW)}")
-        if not isinstance(items, list) or not items:
-            raise ConfigError("phải là một danh sách bước", file=str(path), field=f"steps.{name}",
-                              line=yamlfile.line_of(document, ("steps", name)), fix="ví dụ - {action: click, target: '#nut'}")
-        parsed = []
-        for index, item in enumerate(items):
-            where = dict(file=str(path), field=f"steps.{name}[{index}]",
-                         line=yamlfile.line_of(document, ("steps", name, index)))
-            if not isinstance(item, dict) or item.get("action") not in PRIMITIVES:
-                action = item.get("action") if isinstance(item, dict) else item
-                raise ConfigError(f"hành động '{action}' không được biết", **where,
-                                  fix=f"dùng một trong: {', '.join(sorted(PRIMITIVES))}")
-            unknown = set(item) - {"action", "target", "value"}
-            if unknown:
-                raise ConfigError(f"khóa không được biết: {', '.join(sorted(unknown))}", **where,
-                                  fix="chỉ dùng action, target, value")
-            parsed.append(PlaybookStep(str(item["action"]), str(item.get("target", "")), str(item.get("value", ""))))
-        out[name] = parsed
-    return out
+def _check_declared() -> None:
+    # Config validates playbooks against configuration's names; a primitive declared there but not
+    # implemented here (or the reverse), or a flow that differs, would fail only at night: fail now.
+    if set(PRIMITIVES) != set(declared.PRIMITIVES):
+        raise ImportError(f"crawler.bot.playbook implements {sorted(PRIMITIVES)}, "
+                          f"configuration.playbooks declares {sorted(declared.PRIMITIVES)}")
+    if tuple(FLOW) != tuple(declared.FLOW):
+        raise ImportError(f"crawler.bot.citizen.FLOW {FLOW} differs from configuration.playbooks.FLOW {declared.FLOW}")
 
 
-def overrides(config_dir: Path, name: str | None) -> dict[str, Any]:
-    """The flow overrides of playbook `name` (none for no playbook)."""
-    if not name:
-        return {}
-    return {step: as_action(items) for step, items in load_playbook(config_dir / "playbooks" / f"{name}.yaml").items()}
+_check_declared()

@@ -7,7 +7,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from configuration.loader import Config, load_config
+from configuration.loader import Config, load_all
 
 console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -21,7 +21,8 @@ class State:
         self.overrides: dict[str, Any] = {"data": data} if data else {}
 
     def load(self, **overrides: Any) -> Config:
-        return load_config(self.config_option, {**self.overrides, **overrides})
+        """The whole config folder through the one loader, the group's and the command's options on top."""
+        return load_all(self.config_option, {**self.overrides, **overrides})
 
 
 pass_state = click.make_pass_decorator(State)

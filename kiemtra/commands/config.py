@@ -16,16 +16,14 @@ def config_group() -> None:
 @config_group.command("check")
 @pass_state
 def config_check(state: State) -> None:
-    """Validate settings and every agency file; print each problem on one line.
+    """Validate everything under config/ (settings, agencies, playbooks, criteria, scoring); print each problem on one line.
 
     Example: kiemtra --config config/ config check
     """
     config = state.load()
-    from configuration.scoring import load_scoring
-
-    load_scoring(config.dir)   # the scoring table is config too: its problems print like the others
     services = sum(len(a.services) for a in config.agencies)
-    console.print(f"Cấu hình hợp lệ: {config.dir} — {len(config.agencies)} cơ quan, {services} dịch vụ.")
+    console.print(f"Cấu hình hợp lệ: {config.dir} — {len(config.agencies)} cơ quan, {services} dịch vụ, "
+                  f"{len(config.criteria)} tiêu chí, {len(config.playbooks)} playbook.")
 
 
 @click.command("settings")

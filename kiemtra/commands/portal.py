@@ -10,7 +10,6 @@ import click
 from rich.table import Table
 
 from kiemtra.commands.base import State, console, pass_state
-from configuration.criteria import load_criteria
 from crawler.portal.look import inspect_portal, score_portal
 from office.review import import_scores, statuses
 from evidence import portal as portal_store
@@ -53,7 +52,7 @@ def portal_check(state: State, agency: str | None, role: str, inspector: str, no
             raise click.BadParameter("dùng dạng RỘNGxCAO, ví dụ 1280x800", param_hint="--viewport") from None
         overrides["browser"] = {"viewport_width": width, "viewport_height": height}
     config = state.load(**overrides)
-    criteria = load_criteria(config.dir)
+    criteria = list(config.criteria)
     agencies = [config.agency(agency)] if agency else list(config.agencies)
     unverified = 0
     with Store(config.settings.data) as store:
@@ -86,7 +85,7 @@ def portal_criteria(state: State) -> None:
     """
     config = state.load()
     table = Table("id", "tên", "căn cứ", "bo", "cqtcp", "tinh", "kiểm tra")
-    for c in load_criteria(config.dir):
+    for c in config.criteria:
         table.add_row(c.id, c.name, c.rule, *(_num(c.points.get(g)) for g in ("bo", "cqtcp", "tinh")), c.check)
     console.print(table)
 
@@ -107,7 +106,7 @@ def review_import(state: State, file: Path, inspector: str, role: str) -> None:
     Example: kiemtra review import diem-b.xlsx --inspector nguyen.van.a
     """
     config = state.load()
-    criteria = load_criteria(config.dir)
+    criteria = list(config.criteria)
     with Store(config.settings.data) as store:
         changed = import_scores(store, file, config, criteria, inspector=inspector, role=role)
     console.print(f"Đã nhập {changed} điểm mới hoặc thay đổi của cán bộ {inspector} (người kiểm tra {role}).")
@@ -123,7 +122,7 @@ def review_status(state: State, agency: str | None, as_json: bool) -> None:
     Example: kiemtra review status --agency bo-tp
     """
     config = state.load()
-    criteria = load_criteria(config.dir)
+    criteria = list(config.criteria)
     with Store(config.settings.data) as store:
         rows = statuses(store, config, criteria, agency)
     if as_json:
@@ -155,7 +154,7 @@ def review_appraise(state: State, agency: str, criterion: str, score: str, appra
     """
     config = state.load()
     group = config.agency(agency).group
-    spec = next((c for c in load_criteria(config.dir) if c.id == criterion), None)
+    spec = next((c for c in config.criteria if c.id == criterion), None)
     if spec is None or group not in spec.points:
         raise click.BadParameter(f"tiêu chí '{criterion}' không có hoặc không áp dụng cho nhóm {group}",
                                  param_hint="CRITERION")

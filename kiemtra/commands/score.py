@@ -10,7 +10,6 @@ import click
 from rich.table import Table
 
 from kiemtra.commands.base import State, console, pass_state
-from configuration.scoring import load_scoring
 from evidence.store import Store
 
 GROUP_CHOICE = click.Choice(["bo", "cqtcp", "tinh"])
@@ -40,7 +39,7 @@ def survey_template(state: State, group: str, output: Path, agency: str, year: i
     from office.survey import write_template
 
     config = state.load()
-    write_template(output, group, load_scoring(config.dir), agency_id=agency, year=year)
+    write_template(output, group, config.scoring, agency_id=agency, year=year)
     console.print(f"Đã ghi mẫu phiếu khảo sát nhóm {group}: {output}")
 
 
@@ -57,7 +56,7 @@ def survey_import(state: State, files: tuple[Path, ...], year: int | None) -> No
     from evidence import scores as score_store
 
     config = state.load()
-    scoring = load_scoring(config.dir)
+    scoring = config.scoring
     forms = [(path, read_form(path, config, scoring, year=year)) for path in files]
     with Store(config.settings.data) as store:
         for path, form in forms:
@@ -78,7 +77,7 @@ def score_command(state: State, year: int) -> None:
     from office.scoring import run_scoring
 
     config = state.load()
-    scoring = load_scoring(config.dir)
+    scoring = config.scoring
     with Store(config.settings.data) as store:
         results = run_scoring(store, config, scoring, year)
     categories = list(scoring.table.categories)
@@ -104,7 +103,7 @@ def report_command(state: State, year: int, output: Path, evidence_url: str | No
     from office.reports.writer import write_reports
 
     config = state.load()
-    scoring = load_scoring(config.dir)
+    scoring = config.scoring
     base = evidence_url or f"http://{config.settings.serve.host}:{config.settings.serve.port}"
     with Store(config.settings.data) as store:
         written = write_reports(store, config, scoring, year, output, evidence_url=base, rescore=rescore)
@@ -145,7 +144,7 @@ def plan_command(state: State, agency: str) -> None:
     from office.sampling import sample_plan
 
     config = state.load()
-    sampling = load_scoring(config.dir).sampling
+    sampling = config.scoring.sampling
     with Store(config.settings.data) as store:
         store.sync_agencies([{"id": a.id, "name": a.name, "group": a.group, "portal": a.portal,
                               "services": [s.model_dump() for s in a.services]} for a in config.agencies])

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from kiemtra.commands.base import State, console, pass_state
-from configuration.loader import DEFAULT_CONFIG_DIR, load_config
+from configuration.loader import DEFAULT_CONFIG_DIR, load_all
 
 DEFAULT_WORLD_PORT = 8700
 
@@ -106,12 +106,12 @@ def demo_command(state: State, delay_ms: int, agency: str | None) -> None:
     """
     from kiemtra.commands.crawl import crawl_and_report
 
-    base = load_config(state.config_option, state.overrides)  # refuse to start on a bad config
+    base = state.load()  # refuse to start on a bad config
     world = _start_world(0, delay_ms)
     try:
         out = write_world_config(world, base.settings.data / "demo-config", template=base.dir)
         console.print(f"Thế giới mô phỏng: {world.urls['index']} — cấu hình: {out}")
-        config = load_config(out, {**state.overrides, "data": str(base.settings.data)})
+        config = load_all(out, {**state.overrides, "data": str(base.settings.data)})
         load_world_catalogue(world, config.settings.data)
         crawl_and_report(config, agency)
     finally:
