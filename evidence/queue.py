@@ -130,10 +130,6 @@ def release(store: Store, job_id: int, holder: str, now: datetime, note: str) ->
     return True
 
 
-def leased_by(store: Store, holder: str) -> list[dict[str, Any]]:
-    return list(store.db.query("select * from jobs where status = 'leased' and leased_by = ?", [holder]))
-
-
 def running_attempt(store: Store, job_id: int, holder: str) -> dict[str, Any] | None:
     return _row(store, "select * from job_attempts where job_id = ? and holder = ? and outcome = 'running'",
                 [job_id, holder])
