@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from evidence_helpers import AGENCY, make_store
+
 from evidence import confirmations, disputes
 from evidence.web import queries
-from evidence_helpers import AGENCY, make_store
 
 
 def test_a_disputed_service_shows_in_the_browser_and_an_item_dispute_does_not(tmp_path):
