@@ -25,7 +25,10 @@ from evidence.artifacts import Artifact, ArtifactFiles
 from evidence.clock import run_stamp, utc_now
 from evidence.errors import StoreError
 
-__all__ = ["Store", "new_run_id", "table", "utc_now"]
+# The newest finished run of the service `s` (an SQL subquery): what "its latest result" means everywhere.
+NEWEST_FINISHED_RUN = ("(select id from runs where target_id = s.id and kind = 'service' and outcome != 'running'"
+                       " order by started_at desc limit 1)")
+__all__ = ["Store", "insert_row", "new_run_id", "table", "utc_now"]  # utc_now: its home is evidence.clock
 
 
 def new_run_id() -> str:
@@ -164,12 +167,11 @@ class Store:
             select s.id, s.agency_id, s.name, s.declared_level, r.id as run_id, r.started_at, r.outcome as run_outcome,
                    v.level, v.mode, v.outcome, v.reasons
             from services s
-            left join runs r on r.id = (select id from runs where target_id = s.id and kind = 'service'
-                                        and outcome != 'running' order by started_at desc limit 1)
+            left join runs r on r.id = {newest}
             left join verdicts v on v.run_id = r.id
             {where} order by s.agency_id, s.id"""
         where, params = ("where s.agency_id = ?", [agency_id]) if agency_id else ("", [])
-        return list(self.db.query(sql.format(where=where), params))
+        return list(self.db.query(sql.format(where=where, newest=NEWEST_FINISHED_RUN), params))
 
     # -- reading ---------------------------------------------------------------------------
     def run(self, run_id: str) -> dict[str, Any]:

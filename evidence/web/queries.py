@@ -16,7 +16,7 @@ import sqlite_utils
 
 from evidence import disputes
 from evidence import runs as runs_of
-from evidence.store import Store, table
+from evidence.store import NEWEST_FINISHED_RUN, Store, table
 
 PAGE_SIZE = 100
 LEVEL_FILTERS = {"thap-hon": "v.level < s.declared_level", "bang": "v.level = s.declared_level",
@@ -103,14 +103,13 @@ def runs(store: Store, filters: Filters) -> tuple[list[dict[str, Any]], int]:
 
 def services(store: Store, agency_id: str) -> list[dict[str, Any]]:
     """An agency's declared services, each with its newest run's verdict and whether it is disputed."""
-    return list(store.db.query("""
+    return list(store.db.query(f"""
         select s.id, s.name, s.declared_level, r.id as run_id, r.started_at, v.level, v.mode, v.outcome,
                (select count(*) from runs x where x.target_id = s.id) as runs,
                exists(select 1 from disputes d where d.kind = 'service' and d.service_id = s.id
                       and d.closed_at is null) as disputed
         from services s
-        left join runs r on r.id = (select id from runs where target_id = s.id and outcome != 'running'
-                                    order by started_at desc limit 1)
+        left join runs r on r.id = {NEWEST_FINISHED_RUN}
         left join verdicts v on v.run_id = r.id
         where s.agency_id = ? order by s.id""", [agency_id]))
 
