@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp)) as store:
         t0 = time.perf_counter()
         rows = [{"code": c, "name": n, "terms": " ".join(index_terms(normalize(n).tokens))} for c, n in procedures]
-        catalogue.upsert_procedures(store.db, rows, source="bench", now=utc_now())
+        catalogue.upsert_procedures(store, rows, source="bench", now=utc_now())
         print(f"stored and indexed in SQLite FTS5 in {time.perf_counter() - t0:.1f} s")
         indexed = matcher_for(store)
         indexed_results, indexed_s = run(indexed, names)

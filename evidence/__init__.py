@@ -1,5 +1,6 @@
-"""kiemtra's keeping side: the SQLite store, content-addressed artifacts and (later) manifests.
+"""kiemtra's keeping side: the SQLite store, content-addressed artifacts, sealed manifests.
 
-This package is the only one that writes SQL or evidence files; the others call its functions.
-It never changes a stored artifact.
+This package is the only one that writes SQL, touches the database connection or writes evidence
+files; the others call its `f(store, ...)` functions (tests/test_layout.py keeps it so). The schema
+is `schema.py`; each table family has one module. It never changes a stored artifact.
 """

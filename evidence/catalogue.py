@@ -7,41 +7,24 @@
     service_matches    the latest automatic match of each declared service
     match_decisions    inspectors' confirmations and corrections; the latest one wins over automatic
 
-An import is one transaction: a file that fails half way changes nothing.
+An import is one transaction: a file that fails half way changes nothing. A procedure is active
+unless it was withdrawn (`ACTIVE`, the one definition every count and search uses). Tables:
+`0002_catalogue` in `evidence/schema.py`.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
-import sqlite_utils
-
-from evidence.migrations import migration
+from evidence.store import Store, table
 
 FIELDS = ("code", "name", "field", "level", "agency", "decision", "kind", "channels")
 TRACKED = ("field", "level", "agency", "decision", "kind", "channels")
-
-
-@migration("0002_catalogue")
-def _catalogue(db: sqlite_utils.Database) -> None:
-    procedures = db["procedures"]
-    for column in ("kind", "channels", "status", "first_seen_at", "updated_at", "terms"):
-        if column not in procedures.columns_dict:
-            procedures.add_column(column, str)
-    db.execute("update procedures set status = 'active' where status is null")
-    db["procedure_history"].create({"id": int, "code": str, "changed_at": str, "change": str, "old_name": str,
-                                    "new_name": str, "detail": str, "source": str}, pk="id")
-    db["procedure_history"].create_index(["code"])
-    # '_' joins word pairs into one token ("cap_giay"); see checks.catalogue.normalize.index_terms.
-    db.execute("create virtual table procedure_fts using fts5(code unindexed, terms, tokenize = \"unicode61 tokenchars '_'\")")
-    db.execute("create virtual table procedure_vocab using fts5vocab(procedure_fts, row)")
-    db["service_matches"].create({"service_id": str, "match_class": str, "codes": str, "score": float,
-                                  "reasons": str, "candidates": str, "matched_at": str}, pk="service_id")
-    db["match_decisions"].create({"id": int, "service_id": str, "action": str, "codes": str, "inspector": str,
-                                  "note": str, "decided_at": str}, pk="id")
-    db["match_decisions"].create_index(["service_id"])
+# A procedure is active unless withdrawn; rows older than 0002_catalogue's status column count as active.
+ACTIVE = "coalesce(status, 'active') != 'withdrawn'"
 
 
 @dataclass
@@ -58,13 +41,14 @@ class ImportReport:
     changes: list[tuple[str, str]] = field(default_factory=list)   # (code, change)
 
 
-def upsert_procedures(db: sqlite_utils.Database, rows: Sequence[dict[str, Any]], *, source: str, now: str,
+def upsert_procedures(store: Store, rows: Sequence[dict[str, Any]], *, source: str, now: str,
                       full: bool = False) -> ImportReport:
     """Insert or update procedures in one transaction, writing history for each change.
 
     Each row has FIELDS, `terms` (the index words) and optionally `status` ("active"/"withdrawn").
     `full`: the rows are the whole catalogue of `source`, so its codes missing here are withdrawn.
     """
+    db = store.db
     report = ImportReport(source)
     existing = {r["code"]: r for r in db.query("select * from procedures")}
     history: list[dict[str, Any]] = []
@@ -74,7 +58,9 @@ def upsert_procedures(db: sqlite_utils.Database, rows: Sequence[dict[str, Any]],
                         "detail": json.dumps(detail or {}, ensure_ascii=False), "source": source})
         report.changes.append((code, change))
 
-    upserts, reindex, unindex = [], [], []
+    upserts: list[dict[str, Any]] = []
+    reindex: list[dict[str, Any]] = []
+    unindex: list[dict[str, Any]] = []
     for row in rows:
         code, status = row["code"], row.get("status") or "active"
         record = {**{k: row.get(k) or "" for k in FIELDS}, "terms": row["terms"], "status": status,
@@ -117,33 +103,34 @@ def upsert_procedures(db: sqlite_utils.Database, rows: Sequence[dict[str, Any]],
         db.conn.executemany("delete from procedure_fts where code = ?", [(r["code"],) for r in reindex + unindex])
         db.conn.executemany("insert into procedure_fts (code, terms) values (?, ?)",
                             [(r["code"], r["terms"]) for r in reindex])
-        db["procedure_history"].insert_all(history)
+        table(store, "procedure_history").insert_all(history)
     return report
 
 
-def procedure(db: sqlite_utils.Database, code: str) -> dict[str, Any] | None:
-    return next(db.query("select * from procedures where code = ?", [code]), None)
+def procedure(store: Store, code: str) -> dict[str, Any] | None:
+    return next(store.db.query("select * from procedures where code = ?", [code]), None)
 
 
-def procedure_count(db: sqlite_utils.Database, status: str = "active") -> int:
-    return db.execute("select count(*) from procedures where status = ?", [status]).fetchone()[0]
+def procedure_count(store: Store) -> int:
+    """How many procedures are active (the catalogue is "imported" when there is at least one)."""
+    return int(store.db.execute(f"select count(*) from procedures where {ACTIVE}").fetchone()[0])
 
 
-def history(db: sqlite_utils.Database, code: str) -> list[dict[str, Any]]:
-    return list(db.query("select * from procedure_history where code = ? order by id", [code]))
+def history(store: Store, code: str) -> list[dict[str, Any]]:
+    return list(store.db.query("select * from procedure_history where code = ? order by id", [code]))
 
 
-def vocabulary(db: sqlite_utils.Database) -> dict[str, int]:
+def vocabulary(store: Store) -> dict[str, int]:
     """Indexed word → number of active procedures whose name has it."""
-    return {term: doc for term, doc in db.execute("select term, doc from procedure_vocab")}
+    return {term: doc for term, doc in store.db.execute("select term, doc from procedure_vocab")}
 
 
-def search(db: sqlite_utils.Database, terms: Sequence[str], limit: int) -> list[dict[str, Any]]:
+def search(store: Store, terms: Sequence[str], limit: int) -> list[dict[str, Any]]:
     """Active procedures sharing any of `terms`, best BM25 first (rare shared words weigh most)."""
     words = [t for t in terms if t and t.replace("_", "").isalnum()]
     if not words:
         return []
     query = " OR ".join(f'"{w}"' for w in words)
-    return list(db.query(
+    return list(store.db.query(
         "select p.* from (select code, rank from procedure_fts where procedure_fts match ? order by rank limit ?) f "
         "join procedures p on p.code = f.code order by f.rank", [query, limit]))

@@ -2,17 +2,17 @@
 
 The latest decision of an inspector wins over the automatic match in every later run; the
 automatic match is still refreshed beside it, so a changed catalogue shows up for review.
-Tables are created by the `0002_catalogue` migration in `evidence/catalogue.py`.
+Tables are created by the `0002_catalogue` migration in `evidence/schema.py`.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import Any
 
-if TYPE_CHECKING:
-    from evidence.store import Store
+from evidence.store import Store, table
 
 ACTIONS = ("confirm", "correct", "reject")
 
@@ -39,25 +39,25 @@ class StoredMatch:
         return self.match_class != "none" and bool(self.codes)
 
 
-def record_match(store: "Store", service_id: str, match_class: str, codes: Sequence[str], score: float,
+def record_match(store: Store, service_id: str, match_class: str, codes: Sequence[str], score: float,
                  reasons: Sequence[str], candidates: Sequence[dict[str, Any]], now: str) -> None:
     with store.db.conn:
-        store.db["service_matches"].upsert({
+        table(store, "service_matches").upsert({
             "service_id": service_id, "match_class": match_class, "codes": json.dumps(list(codes)),
             "score": score, "reasons": json.dumps(list(reasons), ensure_ascii=False),
             "candidates": json.dumps(list(candidates), ensure_ascii=False), "matched_at": now}, pk="service_id")
 
 
-def record_decision(store: "Store", service_id: str, action: str, codes: Sequence[str], inspector: str,
+def record_decision(store: Store, service_id: str, action: str, codes: Sequence[str], inspector: str,
                     note: str, now: str) -> None:
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action}")
     with store.db.conn:
-        store.db["match_decisions"].insert({"service_id": service_id, "action": action, "codes": json.dumps(list(codes)),
+        table(store, "match_decisions").insert({"service_id": service_id, "action": action, "codes": json.dumps(list(codes)),
                                             "inspector": inspector, "note": note, "decided_at": now})
 
 
-def automatic(store: "Store", service_id: str) -> StoredMatch | None:
+def automatic(store: Store, service_id: str) -> StoredMatch | None:
     row = next(store.db.query("select * from service_matches where service_id = ?", [service_id]), None)
     if row is None:
         return None
@@ -65,12 +65,12 @@ def automatic(store: "Store", service_id: str) -> StoredMatch | None:
                        tuple(json.loads(row["reasons"] or "[]")), "auto", row["matched_at"])
 
 
-def decision(store: "Store", service_id: str) -> dict[str, Any] | None:
+def decision(store: Store, service_id: str) -> dict[str, Any] | None:
     return next(store.db.query("select * from match_decisions where service_id = ? order by id desc limit 1",
                                [service_id]), None)
 
 
-def match_of(store: "Store", service_id: str) -> StoredMatch | None:
+def match_of(store: Store, service_id: str) -> StoredMatch | None:
     """The match the level check uses: the latest inspector decision, else the automatic match."""
     auto = automatic(store, service_id)
     chosen = decision(store, service_id)
@@ -88,7 +88,7 @@ def match_of(store: "Store", service_id: str) -> StoredMatch | None:
                        who, chosen["decided_at"])
 
 
-def stored_service_ids(store: "Store", agency_id: str | None = None) -> Iterator[dict[str, Any]]:
+def stored_service_ids(store: Store, agency_id: str | None = None) -> Iterator[dict[str, Any]]:
     sql = "select id, agency_id, name, unit, procedure_code from services"
     yield from store.db.query(sql + (" where agency_id = ?" if agency_id else "") + " order by agency_id, id",
                               [agency_id] if agency_id else [])

@@ -10,68 +10,23 @@ for its next due time), `done` (judged), `given_up` (max attempts reached). Time
 of one format, so SQL compares them as text; every function takes `now`, so tests inject a clock.
 
 This module also keeps the crawl lock (one crawl per store) and the post-check cancellations (R6).
+A post-check (R6 hậu kiểm: a recognized service checked again later) is a job of kind
+`POST_CHECK` — stored as `recheck`, the value queues have always held. Tables: `0005_queue` in
+`evidence/schema.py`.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
 
-import sqlite_utils
-
-from evidence.migrations import migration
-from evidence.store import Store
+from evidence.clock import iso
+from evidence.store import Store, table
 
 OPEN = ("due", "leased", "retry")
-
-
-def iso(moment: datetime) -> str:
-    """The store's time format (as `utc_now`), for any aware datetime."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-@migration("0005_queue")
-def _queue(db: sqlite_utils.Database) -> None:
-    jobs = db["jobs"]
-    for column, kind in (("agency_id", str), ("host", str), ("reason", str), ("last_attempt_at", str),
-                         ("result_run_id", str), ("final", str), ("note", str)):
-        jobs.add_column(column, kind)
-    jobs.create_index(["kind", "target_id"])
-    db["job_attempts"].create({
-        "id": int, "job_id": int, "attempt": int, "holder": str, "run_id": str, "started_at": str,
-        "finished_at": str, "outcome": str, "detail": str, "next_due_at": str,
-    }, pk="id", foreign_keys=[("job_id", "jobs", "id")])
-    db["job_attempts"].create_index(["job_id"])
-    # A run is the result of one attempt at most: the exactly-once guarantee, kept by the schema too.
-    db.execute("create unique index idx_job_attempts_run on job_attempts(run_id) where run_id is not null")
-    db["locks"].create({"name": str, "holder": str, "pid": int, "hostname": str, "acquired_at": str,
-                        "heartbeat_at": str, "expires_at": str}, pk="name")
-    db["recognition_cancellations"].create({
-        "id": int, "service_id": str, "agency_id": str, "job_id": int, "reason": str,
-        "recognized_run_id": str, "recheck_run_id": str, "cancelled_at": str, "notified_at": str,
-    }, pk="id")
-
-
-class _Tx:
-    """BEGIN IMMEDIATE … COMMIT: the write lock is taken before reading, so two processes never race."""
-
-    def __init__(self, store: Store) -> None:
-        self.conn = store.db.conn
-
-    def __enter__(self) -> Any:
-        self.conn.execute("BEGIN IMMEDIATE")
-        return self.conn
-
-    def __exit__(self, kind: object, *exc: object) -> None:
-        if kind is None:
-            self.conn.commit()
-        else:
-            self.conn.rollback()
+POST_CHECK = "recheck"   # the job kind of a post-check (R6); a stored value, so not renamed
 
 
 def _row(store: Store, sql: str, params: Iterable[Any]) -> dict[str, Any] | None:
@@ -80,14 +35,10 @@ def _row(store: Store, sql: str, params: Iterable[Any]) -> dict[str, Any] | None
 
 
 # -- enqueueing ------------------------------------------------------------------------------------
-def open_job(store: Store, kind: str, target_id: str) -> dict[str, Any] | None:
-    return _row(store, f"select * from jobs where kind = ? and target_id = ? and status in {OPEN}", [kind, target_id])
-
-
 def enqueue(store: Store, kind: str, target_id: str, agency_id: str, host: str, now: datetime, *,
             reason: str | None = None) -> int | None:
     """Add a job due now unless the target already has an open one of this kind; its id, or None."""
-    with _Tx(store) as conn:
+    with store.write_lock() as conn:
         if conn.execute(f"select 1 from jobs where kind = ? and target_id = ? and status in {OPEN}",
                         [kind, target_id]).fetchone():
             return None
@@ -95,7 +46,7 @@ def enqueue(store: Store, kind: str, target_id: str, agency_id: str, host: str, 
             "insert into jobs (kind, target_id, agency_id, host, status, due_at, attempts, reason, created_at, updated_at)"
             " values (?, ?, ?, ?, 'due', ?, 0, ?, ?, ?)",
             [kind, target_id, agency_id, host, iso(now), reason, iso(now), iso(now)])
-        return int(cursor.lastrowid)
+        return int(cursor.lastrowid or 0)  # sqlite3 gives None only when nothing was inserted
 
 
 # -- claiming and leases ---------------------------------------------------------------------------
@@ -109,7 +60,7 @@ def candidates(store: Store, now: datetime, *, agency_id: str | None = None, lim
 
 def claim(store: Store, job_id: int, holder: str, now: datetime, lease: timedelta) -> dict[str, Any] | None:
     """Lease one job to `holder` if it is still claimable; record the attempt. The job row, or None."""
-    with _Tx(store) as conn:
+    with store.write_lock() as conn:
         job = conn.execute("select status, leased_by, attempts from jobs where id = ?", [job_id]).fetchone()
         if job is None:
             return None
@@ -124,7 +75,7 @@ def claim(store: Store, job_id: int, holder: str, now: datetime, lease: timedelt
             _close_attempt(conn, job_id, previous, now, "lost", {"note": "hết hạn giữ chỗ (lease)"})
         conn.execute("insert into job_attempts (job_id, attempt, holder, started_at, outcome) values (?, ?, ?, ?, 'running')",
                      [job_id, attempts + 1, holder, iso(now)])
-    return store.db["jobs"].get(job_id)
+    return dict(table(store, "jobs").get(job_id))
 
 
 def _close_attempt(conn: Any, job_id: int, holder: str | None, now: datetime, outcome: str,
@@ -137,14 +88,14 @@ def _close_attempt(conn: Any, job_id: int, holder: str | None, now: datetime, ou
 
 def renew(store: Store, holder: str, now: datetime, lease: timedelta) -> int:
     """Extend every lease `holder` has: the heartbeat of a live worker."""
-    with _Tx(store) as conn:
+    with store.write_lock() as conn:
         return conn.execute("update jobs set lease_until = ? where status = 'leased' and leased_by = ?",
                             [iso(now + lease), holder]).rowcount
 
 
 def attach_run(store: Store, job_id: int, holder: str, run_id: str) -> None:
     """Note which run the running attempt is writing, so a crash recovery finds it."""
-    with _Tx(store) as conn:
+    with store.write_lock() as conn:
         conn.execute("update job_attempts set run_id = ? where job_id = ? and holder = ? and outcome = 'running'",
                      [run_id, job_id, holder])
 
@@ -153,7 +104,7 @@ def complete(store: Store, job_id: int, holder: str, now: datetime, *, status: s
              outcome: str, detail: dict[str, Any], due_at: datetime | None = None, final: str | None = None) -> bool:
     """Write one attempt's result: the job moves to `status`; False if `holder` no longer holds it."""
     assert status in ("done", "retry", "given_up")
-    with _Tx(store) as conn:
+    with store.write_lock() as conn:
         cursor = conn.execute(
             "update jobs set status = ?, due_at = coalesce(?, due_at), attempts = attempts + 1, leased_by = null,"
             " lease_until = null, last_attempt_at = (select started_at from job_attempts where job_id = ?"
@@ -168,7 +119,7 @@ def complete(store: Store, job_id: int, holder: str, now: datetime, *, status: s
 
 def release(store: Store, job_id: int, holder: str, now: datetime, note: str) -> bool:
     """Give a job back untouched (a clean stop, a crashed holder): it runs again, the attempt not counted."""
-    with _Tx(store) as conn:
+    with store.write_lock() as conn:
         cursor = conn.execute(
             "update jobs set status = case when attempts = 0 then 'due' else 'retry' end, leased_by = null,"
             " lease_until = null, updated_at = ? where id = ? and status = 'leased' and leased_by = ?",
@@ -177,10 +128,6 @@ def release(store: Store, job_id: int, holder: str, now: datetime, note: str) ->
             return False
         _close_attempt(conn, job_id, holder, now, "released", {"note": note})
     return True
-
-
-def leased_by(store: Store, holder: str) -> list[dict[str, Any]]:
-    return list(store.db.query("select * from jobs where status = 'leased' and leased_by = ?", [holder]))
 
 
 def running_attempt(store: Store, job_id: int, holder: str) -> dict[str, Any] | None:
@@ -213,7 +160,7 @@ def lock_row(store: Store, name: str) -> dict[str, Any] | None:
 def take_lock(store: Store, name: str, holder: str, pid: int, hostname: str, now: datetime, ttl: timedelta,
               *, may_replace: str | None = None) -> bool:
     """Take the lock if it is free, expired, or held by `may_replace` (a holder found dead)."""
-    with _Tx(store) as conn:
+    with store.write_lock() as conn:
         row = conn.execute("select holder, expires_at from locks where name = ?", [name]).fetchone()
         if row is not None and row[0] != may_replace and row[1] >= iso(now):
             return False
@@ -223,23 +170,24 @@ def take_lock(store: Store, name: str, holder: str, pid: int, hostname: str, now
 
 
 def beat_lock(store: Store, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
-    with _Tx(store) as conn:
+    with store.write_lock() as conn:
         return conn.execute("update locks set heartbeat_at = ?, expires_at = ? where name = ? and holder = ?",
                             [iso(now), iso(now + ttl), name, holder]).rowcount == 1
 
 
 def drop_lock(store: Store, name: str, holder: str) -> None:
-    with _Tx(store) as conn:
+    with store.write_lock() as conn:
         conn.execute("delete from locks where name = ? and holder = ?", [name, holder])
 
 
 # -- post-checks (R6) ------------------------------------------------------------------------------
 def cancel_recognition(store: Store, service_id: str, agency_id: str, job_id: int, reason: str,
-                       recognized_run_id: str | None, recheck_run_id: str, now: datetime) -> None:
-    with _Tx(store) as conn:
+                       recognized_run_id: str | None, post_check_run_id: str, now: datetime) -> None:
+    """R6: a post-check found a recognized service below its level; the recognition is cancelled."""
+    with store.write_lock() as conn:
         conn.execute("insert into recognition_cancellations (service_id, agency_id, job_id, reason, recognized_run_id,"
                      " recheck_run_id, cancelled_at) values (?, ?, ?, ?, ?, ?, ?)",
-                     [service_id, agency_id, job_id, reason, recognized_run_id, recheck_run_id, iso(now)])
+                     [service_id, agency_id, job_id, reason, recognized_run_id, post_check_run_id, iso(now)])
 
 
 def cancellations(store: Store, *, pending_notice: bool = False) -> list[dict[str, Any]]:

@@ -1,30 +1,51 @@
 """The store: one SQLite file (WAL) written through sqlite-utils, and the artifact folder beside it.
 
 Readers may open the same file while a crawl writes (WAL lets them); every write of a run goes
-through the functions here so the other packages never write SQL.
+through the functions here so the other packages never write SQL. The tables' rows are read and
+written by one module per table family (`runs`, `agencies`, `catalogue`, `matches`, `portal`,
+`queue`, `surveys`, `scores`, `plans`, `confirmations`, `disputes`, `rechecks`, `seal.manifest`),
+each a set of `f(store, ...)` functions; the schema is `evidence/schema.py`.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime, timezone
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import sqlite_utils
+from sqlite_utils.db import Table
 
-from evidence import migrations
+from evidence import migrations, schema  # noqa: F401  (schema registers every migration)
 from evidence.artifacts import Artifact, ArtifactFiles
+from evidence.clock import run_stamp, utc_now
 from evidence.errors import StoreError
 
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+# The newest finished run of the service `s` (an SQL subquery): what "its latest result" means everywhere.
+NEWEST_FINISHED_RUN = ("(select id from runs where target_id = s.id and kind = 'service' and outcome != 'running'"
+                       " order by started_at desc limit 1)")
+__all__ = ["Store", "insert_row", "new_run_id", "table", "utc_now"]  # utc_now: its home is evidence.clock
 
 
 def new_run_id() -> str:
-    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+    return f"{run_stamp()}-{secrets.token_hex(3)}"
+
+
+def table(store: Store, name: str) -> Table:
+    """One of the store's tables, typed as a table (sqlite-utils' `db[name]` may also be a view)."""
+    return store.db.table(name)
+
+
+def insert_row(store: Store, name: str, row: dict[str, Any]) -> int:
+    """Insert one row into a table with an integer key; return that key."""
+    key = table(store, name).insert(row).last_pk
+    if not isinstance(key, int):
+        raise StoreError(f"bảng {name} không trả về mã dòng mới")
+    return key
 
 
 class Store:
@@ -48,7 +69,7 @@ class Store:
     def close(self) -> None:
         self.db.conn.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -56,7 +77,23 @@ class Store:
 
     @property
     def schema_version(self) -> int:
-        return self.db.execute("PRAGMA user_version").fetchone()[0]
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def write_lock(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT: the write lock is taken before reading, so two processes never race.
+
+        Inside it write with plain SQL on the yielded connection: sqlite-utils' own writes commit
+        on their own and would end the transaction early.
+        """
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
 
     # -- agencies and services -------------------------------------------------------------
     def sync_agencies(self, agencies: Iterable[dict[str, Any]]) -> None:
@@ -65,10 +102,10 @@ class Store:
         with self.db.conn:
             for agency in agencies:
                 services = agency.get("services", [])
-                self.db["agencies"].upsert({"id": agency["id"], "name": agency["name"],
+                table(self, "agencies").upsert({"id": agency["id"], "name": agency["name"],
                                             "agency_group": agency["group"], "portal": agency["portal"],
                                             "updated_at": now}, pk="id")
-                self.db["services"].upsert_all(
+                table(self, "services").upsert_all(
                     [{**{k: s.get(k) for k in ("id", "name", "url", "declared_level", "procedure_code",
                                                "unit", "field", "playbook")},
                       "agency_id": agency["id"], "updated_at": now} for s in services], pk="id")
@@ -78,7 +115,7 @@ class Store:
                   job_id: int | None = None, bot_version: str = "", browser_version: str = "") -> str:
         run_id = new_run_id()
         with self.db.conn:
-            self.db["runs"].insert({"id": run_id, "kind": kind, "target_id": target_id, "agency_id": agency_id,
+            table(self, "runs").insert({"id": run_id, "kind": kind, "target_id": target_id, "agency_id": agency_id,
                                     "job_id": job_id, "attempt": attempt, "started_at": utc_now(),
                                     "outcome": "running", "bot_version": bot_version,
                                     "browser_version": browser_version})
@@ -92,11 +129,11 @@ class Store:
 
     def _link(self, run_id: str, artifact: Artifact, role: str) -> Artifact:
         with self.db.conn:
-            self.db["artifacts"].insert({"sha256": artifact.sha256, "kind": role, "media_type": artifact.media_type,
+            table(self, "artifacts").insert({"sha256": artifact.sha256, "kind": role, "media_type": artifact.media_type,
                                          "size": artifact.size,
                                          "path": str(artifact.path.relative_to(self.data_dir)),
                                          "created_at": utc_now()}, pk="sha256", ignore=True)
-            self.db["run_artifacts"].insert({"run_id": run_id, "sha256": artifact.sha256, "role": role},
+            table(self, "run_artifacts").insert({"run_id": run_id, "sha256": artifact.sha256, "role": role},
                                             pk=("run_id", "sha256", "role"), ignore=True)
         return artifact
 
@@ -105,18 +142,18 @@ class Store:
         if isinstance(row.get("detail"), (dict, list)):
             row["detail"] = json.dumps(row["detail"], ensure_ascii=False)
         with self.db.conn:
-            self.db["steps"].insert(row, pk=("run_id", "seq"), replace=True)
+            table(self, "steps").insert(row, pk=("run_id", "seq"), replace=True)
 
     def finish_run(self, run_id: str, **fields: Any) -> None:
         fields.setdefault("finished_at", utc_now())
         with self.db.conn:
-            self.db["runs"].update(run_id, fields)
+            table(self, "runs").update(run_id, fields)
 
     def save_verdict(self, run_id: str, target_id: str, verdict: dict[str, Any], rule_version: str,
                      catalogue: str | None = None) -> None:
         """Store (or, on recompute, replace) the verdict judged from a run's steps."""
         with self.db.conn:
-            self.db["verdicts"].upsert({"run_id": run_id, "target_id": target_id, "level": verdict["level"],
+            table(self, "verdicts").upsert({"run_id": run_id, "target_id": target_id, "level": verdict["level"],
                                         "mode": verdict["mode"], "outcome": verdict["outcome"],
                                         "catalogue": catalogue,
                                         "reasons": json.dumps(verdict["reasons"], ensure_ascii=False),
@@ -130,19 +167,18 @@ class Store:
             select s.id, s.agency_id, s.name, s.declared_level, r.id as run_id, r.started_at, r.outcome as run_outcome,
                    v.level, v.mode, v.outcome, v.reasons
             from services s
-            left join runs r on r.id = (select id from runs where target_id = s.id and kind = 'service'
-                                        and outcome != 'running' order by started_at desc limit 1)
+            left join runs r on r.id = {newest}
             left join verdicts v on v.run_id = r.id
             {where} order by s.agency_id, s.id"""
         where, params = ("where s.agency_id = ?", [agency_id]) if agency_id else ("", [])
-        return list(self.db.query(sql.format(where=where), params))
+        return list(self.db.query(sql.format(where=where, newest=NEWEST_FINISHED_RUN), params))
 
     # -- reading ---------------------------------------------------------------------------
     def run(self, run_id: str) -> dict[str, Any]:
-        return self.db["runs"].get(run_id)
+        return dict(table(self, "runs").get(run_id))
 
     def steps(self, run_id: str) -> list[dict[str, Any]]:
-        return list(self.db["steps"].rows_where("run_id = ?", [run_id], order_by="seq"))
+        return list(table(self, "steps").rows_where("run_id = ?", [run_id], order_by="seq"))
 
     def run_artifacts(self, run_id: str) -> list[dict[str, Any]]:
         return list(self.db.query(
@@ -156,15 +192,12 @@ class Store:
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
-        yield from self.db["runs"].rows_where(" and ".join(where) or None, params, order_by="started_at")
+        yield from table(self, "runs").rows_where(" and ".join(where) or None, params, order_by="started_at")
 
     def artifact_path(self, sha256: str) -> Path | None:
-        row = next(self.db["artifacts"].rows_where("sha256 = ?", [sha256]), None)
+        row = next(table(self, "artifacts").rows_where("sha256 = ?", [sha256]), None)
         return self.data_dir / row["path"] if row else None
 
-
-from evidence import catalogue as _catalogue  # noqa: E402,F401  (registers the 0002_catalogue migration)
-from evidence import portal as _portal  # noqa: E402,F401  (registers the 0003_portal migration)
-from evidence.seal import manifest as _manifest  # noqa: E402,F401  (registers the 0004_evidence migration)
-from evidence import scores as _scores  # noqa: E402,F401  (registers the 0006_scoring migration)
-from evidence import queue as _queue  # noqa: E402,F401  (registers the 0005_queue migration)
+    def artifact_hashes(self) -> set[str]:
+        """The hash of every artifact the store knows (a file not among them is an orphan)."""
+        return {row[0] for row in self.db.execute("select sha256 from artifacts")}

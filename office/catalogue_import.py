@@ -18,7 +18,8 @@ from typing import Any, Iterable, Iterator
 from checks.catalogue.normalize import fold, index_terms, normalize
 from kiemtra.errors import ConfigError
 from evidence import catalogue
-from evidence.store import Store, utc_now
+from evidence.clock import utc_now
+from evidence.store import Store
 
 CODE = re.compile(r"^\d\.\d{6}$")
 # Field → header spellings (folded, without spaces and underscores).
@@ -163,10 +164,10 @@ def validate(rows: Iterable[Row], file: str) -> list[dict[str, Any]]:
 def import_file(store: Store, path: Path, *, source: str | None = None, full: bool = False) -> catalogue.ImportReport:
     """Read, validate and store one export; nothing is written unless the whole file is good."""
     records = read_records(path)
-    return catalogue.upsert_procedures(store.db, records, source=source or f"tệp:{path.name}", now=utc_now(), full=full)
+    return catalogue.upsert_procedures(store, records, source=source or f"tệp:{path.name}", now=utc_now(), full=full)
 
 
 def import_records(store: Store, records: list[dict[str, Any]], *, source: str, full: bool = False) -> catalogue.ImportReport:
     """Store rows that came from elsewhere (the harvest spider), validated like a file's."""
     rows = validate((Row(i + 1, r) for i, r in enumerate(records)), source)
-    return catalogue.upsert_procedures(store.db, rows, source=source, now=utc_now(), full=full)
+    return catalogue.upsert_procedures(store, rows, source=source, now=utc_now(), full=full)

@@ -2,7 +2,7 @@
 
 A dispute names what it disputes by its row (a service, a criterion, a measured figure) and may
 name more in its reason (service ids, portal criterion ids). Every service or criterion it names
-gets a re-check request in the store (`evidence.scores.pending_rechecks`) for the crawl queue.
+gets a re-check request in the store (`evidence.rechecks.pending_recheck_requests`) for the crawl queue.
 A dispute of a figure the agency itself declared asks for no crawl: the department corrects it.
 """
 
@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from configuration.loader import Config, ConfigInvalid
 from kiemtra.errors import ConfigError
 from office.reports.confirmation import AGENCY_CELL, ANSWER_COL, HEADER_ROW, REASON_COL, SHEET, YEAR_CELL
-from evidence import scores as score_store
+from evidence import confirmations, rechecks
 from evidence.store import Store
 
 AGREE = {"đồng ý", "dong y", "agree", "đồng y", "x"}
@@ -98,7 +98,7 @@ def import_answers(store: Store, config: Config, path: Path) -> ConfirmResult:
         raise ConfigInvalid(problems)
     result = ConfirmResult(agency_id, int(year))
     for row, key, answer, reason, evidence in answers:
-        dispute_id = score_store.record_answer(store, result.year, agency_id, key, answer, reason, path.name, row, evidence)
+        dispute_id = confirmations.record_answer(store, result.year, agency_id, key, answer, reason, path.name, row, evidence)
         if answer == "agree":
             result.agreed += 1
             continue
@@ -106,7 +106,7 @@ def import_answers(store: Store, config: Config, path: Path) -> ConfirmResult:
             continue
         result.disputes.append(dispute_id)
         for kind, target in named_targets(config, agency_id, key, reason):
-            result.rechecks.append(score_store.request_recheck(
+            result.rechecks.append(rechecks.request_recheck(
                 store, kind=kind, target_id=target, agency_id=agency_id, dispute_id=dispute_id,
                 reason=f"khiếu nại {key}: {reason}"))
     return result

@@ -14,7 +14,9 @@ from checks.catalogue.counting import Counting
 from configuration.settings import Matching
 from evidence import catalogue, matches
 from evidence.matches import StoredMatch
-from evidence.store import Store, utc_now
+from evidence import agencies
+from evidence.clock import utc_now
+from evidence.store import Store
 
 _PROCEDURE_FIELDS = ("code", "name", "field", "level", "agency", "status")
 
@@ -27,19 +29,19 @@ class StoreCatalogue:
     """The store's FTS5 index as the matcher's candidate source."""
 
     def __init__(self, store: Store) -> None:
-        self.db = store.db
+        self.store = store
 
     def by_code(self, code: str) -> Procedure | None:
-        return _procedure(catalogue.procedure(self.db, code))
+        return _procedure(catalogue.procedure(self.store, code))
 
     def search(self, query: NormalName, terms: Sequence[str], limit: int) -> list[Procedure]:
-        return [p for p in map(_procedure, catalogue.search(self.db, terms, limit)) if p]
+        return [p for p in map(_procedure, catalogue.search(self.store, terms, limit)) if p]
 
     def vocabulary(self) -> dict[str, int]:
-        return catalogue.vocabulary(self.db)
+        return catalogue.vocabulary(self.store)
 
     def size(self) -> int:
-        return catalogue.procedure_count(self.db)
+        return catalogue.procedure_count(self.store)
 
 
 def thresholds(settings: Matching | None = None) -> Thresholds:
@@ -52,9 +54,7 @@ def matcher_for(store: Store, settings: Matching | None = None) -> Matcher:
 
 
 def _declared(store: Store, service_id: str) -> tuple[Declared, str]:
-    row = next(store.db.query(
-        "select s.name, s.procedure_code, s.unit, s.agency_id, a.agency_group from services s "
-        "left join agencies a on a.id = s.agency_id where s.id = ?", [service_id]), None)
+    row = agencies.declared_service(store, service_id)
     if row is None:
         raise KeyError(service_id)
     return Declared(row["name"], row["procedure_code"] or None, row["agency_group"], row["unit"]), row["agency_id"]

@@ -2,7 +2,7 @@
 
 A service's field comes from the catalogue (the procedure its match names), else from what the
 agency declared; its code from its match, else the declared code. The draw's seed and k come from
-`config/scoring.yaml` and are stored with the plan (`evidence.scores.save_plan`).
+`config/scoring.yaml` and are stored with the plan (`evidence.plans.save_plan`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from configuration.loader import Config
 from office.scoring import JUDGED_MODES, recognized
 from configuration.scoring import Sampling
 from evidence import catalogue, matches
-from evidence import scores as score_store
+from evidence import plans
 from evidence.store import Store
 
 
@@ -22,7 +22,7 @@ def candidates(store: Store, config: Config, agency_id: str) -> list[Candidate]:
     for service in agency.services:
         match = matches.match_of(store, service.id)
         code = (match.codes[0] if match and match.codes else None) or service.procedure_code
-        procedure = catalogue.procedure(store.db, code) if code else None
+        procedure = catalogue.procedure(store, code) if code else None
         out.append(Candidate(service.id, code, (procedure or {}).get("field") or service.field))
     return out
 
@@ -34,5 +34,5 @@ def sample_plan(store: Store, config: Config, sampling: Sampling, agency_id: str
     failed = {row["id"]: not recognized(row) for row in store.latest_service_results(agency_id)
               if row["mode"] in JUDGED_MODES and (row["declared_level"] or 0) >= 3}
     escalated = escalate(plan, failed) if plan.sampled else []
-    score_store.save_plan(store, agency_id, {**plan.as_dict(), "escalated": escalated})
+    plans.save_plan(store, agency_id, {**plan.as_dict(), "escalated": escalated})
     return plan, escalated

@@ -19,6 +19,7 @@ from configuration.loader import AgencyConfig, Config
 from office.review import statuses
 from configuration.scoring import ScoringConfig
 from evidence import scores as score_store
+from evidence import surveys
 from evidence.store import Store
 
 JUDGED_MODES = ("direct", "by_report", "none")      # "unverified": the bot could not see, never held against
@@ -70,7 +71,7 @@ def service_figures(store: Store, agency: AgencyConfig) -> dict[str, Figure]:
 
 def agency_inputs(store: Store, config: Config, scoring: ScoringConfig, year: int) -> list[AgencyInput]:
     """Every configured agency with its survey figures of the year and its measured figures."""
-    survey = score_store.survey_figures(store, year)
+    survey = surveys.survey_figures(store, year)
     out = []
     for agency in config.agencies:
         figures: dict[str, Figure] = {}

@@ -24,8 +24,8 @@ def test_harvest_reads_every_procedure_and_resumes(world, world_config: Path) ->
     with (REPO / "demoworld" / "data" / "procedures.csv").open(encoding="utf-8", newline="") as f:
         truth = {r["ma_thu_tuc"]: r for r in csv.DictReader(f)}
     with Store(world_config.parent / "var") as store:
-        assert catalogue.procedure_count(store.db) == len(truth)
-        row = catalogue.procedure(store.db, "2.000986")
+        assert catalogue.procedure_count(store) == len(truth)
+        row = catalogue.procedure(store, "2.000986")
     assert row["name"] == truth["2.000986"]["ten_thu_tuc"]
     assert row["decision"] == truth["2.000986"]["so_quyet_dinh"] and row["level"] == truth["2.000986"]["cap_thuc_hien"]
     assert row["source"].startswith("thu thập:127.0.0.1")
@@ -33,4 +33,4 @@ def test_harvest_reads_every_procedure_and_resumes(world, world_config: Path) ->
     again = _harvest(world_config, world.urls["csdl"])
     assert again.returncode == 0, again.stderr
     with Store(world_config.parent / "var") as store:
-        assert catalogue.procedure_count(store.db) == len(truth)
+        assert catalogue.procedure_count(store) == len(truth)

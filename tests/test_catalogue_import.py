@@ -36,8 +36,8 @@ def test_csv_json_xlsx_read_alike(tmp_path: Path) -> None:
     with Store(tmp_path / "var") as store:
         for name in ("a.csv", "b.json", "c.xlsx"):
             assert import_file(store, tmp_path / name).added == 1
-        assert catalogue.procedure(store.db, "1.004222")["field"] == "Cư trú"
-        assert catalogue.procedure_count(store.db) == 3
+        assert catalogue.procedure(store, "1.004222")["field"] == "Cư trú"
+        assert catalogue.procedure_count(store) == 3
 
 
 def test_reimport_updates_in_place_and_keeps_history(tmp_path: Path) -> None:
@@ -47,11 +47,11 @@ def test_reimport_updates_in_place_and_keeps_history(tmp_path: Path) -> None:
         report = import_file(store, _csv(tmp_path / "v2.csv", "1.000001,Cấp giấy phép A mới,X,Cấp tỉnh\n"),
                              source="csdl", full=True)
         assert (report.renamed, report.withdrawn) == (1, 1)
-        assert [h["change"] for h in catalogue.history(store.db, "1.000001")] == ["added", "renamed"]
-        assert catalogue.procedure(store.db, "1.000002")["status"] == "withdrawn"
-        assert catalogue.search(store.db, ["b"], 10) == []             # withdrawn leaves the index
+        assert [h["change"] for h in catalogue.history(store, "1.000001")] == ["added", "renamed"]
+        assert catalogue.procedure(store, "1.000002")["status"] == "withdrawn"
+        assert catalogue.search(store, ["b"], 10) == []             # withdrawn leaves the index
         import_file(store, _csv(tmp_path / "v3.csv", "1.000002,Cấp giấy phép B,X,Cấp tỉnh\n"), source="csdl")
-        assert catalogue.history(store.db, "1.000002")[-1]["change"] == "restored"
+        assert catalogue.history(store, "1.000002")[-1]["change"] == "restored"
 
 
 @pytest.mark.parametrize("body, header, row, words", [
@@ -69,8 +69,8 @@ def test_bad_input_names_the_row_and_loses_nothing(tmp_path: Path, body: str, he
             import_file(store, bad, source="tệp:good.csv", full=True)
         message = str(caught.value)
         assert f"bad.csv:{row}" in message and words in message and "\n" not in message
-        assert catalogue.procedure(store.db, "1.000001")["status"] == "active"
-        assert catalogue.procedure_count(store.db) == 1
+        assert catalogue.procedure(store, "1.000001")["status"] == "active"
+        assert catalogue.procedure_count(store) == 1
 
 
 def test_broken_json_and_unknown_format(tmp_path: Path) -> None:

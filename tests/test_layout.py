@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import click
@@ -148,3 +149,30 @@ def test_no_import_cycle():
 
 def test_the_cycle_finder_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+# Only evidence/ holds SQL or touches the connection; the others call its f(store, ...) functions.
+OUTSIDE_EVIDENCE = ("kiemtra", "configuration", "crawler", "office")
+DATABASE_USES = (".db.execute", ".db[", ".db.query", ".db.conn")
+
+
+def test_only_evidence_touches_the_database():
+    sql_upper = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE)\b.*\b(FROM|INTO|SET|WHERE)\b|CREATE TABLE")
+    # The store's own SQL is lowercase; these shapes do not occur in prose or help text.
+    sql_lower = re.compile(r"\bselect\b.+\bfrom\b|\binsert (or \w+ )?into\b|\bupdate \w+ set\b|\bdelete from\b"
+                           r"|\bcreate (table|index)\b")
+    bad = []
+    for package in OUTSIDE_EVIDENCE:
+        for path in sorted((REPO / package).rglob("*.py")):
+            relative = path.relative_to(REPO).as_posix()
+            source = path.read_text(encoding="utf-8")
+            bad += [f"{relative} uses {use}" for use in DATABASE_USES if use in source]
+            bad += [f"{relative} imports {name}" for name in imports_of(path)
+                    if name.split(".")[0] in ("sqlite3", "sqlite_utils")]
+            for node in ast.walk(ast.parse(source)):
+                if isinstance(node, ast.Attribute) and node.attr == "db":   # store.db: the connection itself
+                    bad.append(f"{relative}:{node.lineno} reaches into the store's database (.db)")
+                elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                        and (sql_upper.search(node.value) or sql_lower.search(node.value)):
+                    bad.append(f"{relative}:{node.lineno} has SQL: {node.value[:60]!r}")
+    assert bad == []

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from kiemtra.cli import run_cli
-from evidence.scores import pending_rechecks, request_recheck, settle_service_rechecks
-from evidence.store import Store, utc_now
+from evidence.clock import utc_now
+from evidence.rechecks import pending_recheck_requests, request_recheck, settle_service_recheck_requests
+from evidence.store import Store
 
 
 def _run(store: Store, service_id: str, outcome: str, started_at: str) -> str:
@@ -26,11 +27,11 @@ def test_only_a_judged_run_started_after_the_request_answers_it(tmp_path):
         _run(store, "bhxh-001", "ok", "2020-01-01T00:00:00.000Z")           # before the dispute
         request = request_recheck(store, kind="service", target_id="bhxh-001", agency_id="bhxh", reason="khiếu nại")
         _run(store, "bhxh-001", "failed", "2999-01-01T00:00:00.000Z")       # could not see the site
-        assert settle_service_rechecks(store) == []
-        assert [r["id"] for r in pending_rechecks(store)] == [request]
+        assert settle_service_recheck_requests(store) == []
+        assert [r["id"] for r in pending_recheck_requests(store)] == [request]
         answer = _run(store, "bhxh-001", "ok", "2999-01-02T00:00:00.000Z")
-        assert settle_service_rechecks(store) == [(request, answer)]
-        assert pending_rechecks(store) == []
+        assert settle_service_recheck_requests(store) == [(request, answer)]
+        assert pending_recheck_requests(store) == []
         assert store.db["recheck_requests"].get(request)["run_id"] == answer
 
 

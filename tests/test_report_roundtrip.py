@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from configuration.loader import load_config
 from configuration.criteria import load_criteria
 from evidence import matches, portal as portal_store
-from evidence.scores import pending_rechecks
+from evidence.rechecks import pending_recheck_requests
 from evidence.store import Store
 from tests.scoring_helpers import FILLED, cli, config_dir, fill  # noqa: F401  (config_dir is a fixture)
 
@@ -85,7 +85,7 @@ def test_round_trip_from_survey_to_recheck(config_dir: Path, tmp_path: Path):
     assert cli(config_dir, "confirm", "import", str(sheet_path)) == 0
 
     with Store(tmp_path / "var") as store:
-        pending = pending_rechecks(store)
+        pending = pending_recheck_requests(store)
     assert [(p["kind"], p["target_id"]) for p in pending] == [("service", services[2]), ("service", services[3])]
     assert all(p["dispute_id"] for p in pending)
     assert cli(config_dir, "report", "--year", "2024", "-o", str(out), "--no-rescore") == 0

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from configuration.loader import ConfigInvalid, load_config
 from configuration.scoring import load_scoring
 from office.survey import read_form, write_template
-from evidence.scores import latest_plan
+from evidence.plans import latest_plan
 from evidence.store import Store
 from tests.scoring_helpers import cli, config_dir, fill  # noqa: F401  (config_dir is a fixture)
 

@@ -87,3 +87,48 @@ def test_second_process_reads_while_writing(tmp_path):
     assert int(out) == 200
     check = sqlite3.connect(tmp_path / "kiemtra.db")
     assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_migrations_are_declared_in_order_in_one_module():
+    from evidence import schema
+
+    declared = [name for name, function in migrations.MIGRATIONS.items() if function.__module__ == schema.__name__]
+    assert declared == sorted(migrations.MIGRATIONS) and declared[:6] == [
+        "0001_core", "0002_catalogue", "0003_portal", "0004_evidence", "0005_queue", "0006_scoring"]
+
+
+def test_a_store_with_two_dispute_tables_opens_with_one(tmp_path, monkeypatch):
+    """0007 folds the confirmation round's `score_disputes` into `disputes`, keeping what re-check requests point at."""
+    import sqlite_utils
+
+    from evidence import confirmations, disputes, rechecks
+
+    older = {name: function for name, function in migrations.MIGRATIONS.items() if name <= "0006_scoring"}
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations, "MIGRATIONS", older)
+        db = sqlite_utils.Database(tmp_path / "kiemtra.db")
+        migrations.apply(db)
+        db.execute("insert into disputes (service_id, agency_id, opened_at, opened_by, note) values"
+                   " ('s1', 'a', '2024-01-01T00:00:00.000Z', 'an', 'thanh toán')")
+        for key, status in (("c3-news", "open"), ("c4-pay", "resolved")):
+            db.execute("insert into score_disputes (year, agency_id, item_key, reason, evidence, status, created_at,"
+                       " resolved_at) values (2024, 'a', ?, 'sai', '[\"x.pdf\"]', ?, '2024-02-01T00:00:00.000Z', ?)",
+                       [key, status, None if status == "open" else "2024-03-01T00:00:00.000Z"])
+        db.execute("insert into recheck_requests (kind, target_id, agency_id, reason, dispute_id, status, requested_at)"
+                   " values ('criterion', 'a/c3-news', 'a', 'khiếu nại', 1, 'pending', '2024-02-01T00:00:00.000Z')")
+        db.conn.commit()
+        db.conn.close()
+    with Store(tmp_path) as store:
+        assert store.schema_version == len(migrations.MIGRATIONS)
+        assert "score_disputes" not in store.db.table_names()
+        assert [d["note"] for d in disputes.service_disputes(store, "s1")] == ["thanh toán"]
+        items = disputes.item_disputes(store, 2024)
+        assert [(d["item_key"], d["status"], d["evidence"]) for d in items] == [
+            ("c3-news", "open", ["x.pdf"]), ("c4-pay", "resolved", ["x.pdf"])]
+        [open_one] = disputes.item_disputes(store, 2024, "open")
+        assert rechecks.pending_recheck_requests(store)[0]["dispute_id"] == open_one["id"]
+        # The round goes on in the one table: agreeing closes the open dispute, a new answer opens one.
+        confirmations.record_answer(store, 2024, "a", "c3-news", "agree", "", "f.xlsx", 5, [])
+        assert disputes.item_disputes(store, 2024, "open") == []
+        assert confirmations.record_answer(store, 2024, "a", "c5", "dispute", "thiếu", "f.xlsx", 6, []) is not None
+        assert [d["item_key"] for d in disputes.item_disputes(store, 2024, "open")] == ["c5"]

@@ -15,7 +15,8 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from configuration.settings import Capture
-from evidence.store import Store, utc_now
+from evidence.clock import utc_now
+from evidence.store import Store
 
 # Chromium cannot paint taller than this in one screenshot; past it we keep the viewport.
 MAX_SCREENSHOT_HEIGHT = 16000

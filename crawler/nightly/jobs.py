@@ -13,7 +13,8 @@ from typing import Any
 
 from crawler.nightly import retry
 from configuration.settings import Retry
-from evidence import queue
+from evidence import queue, runs
+from evidence.clock import parse
 from evidence.store import Store
 
 # The job's judgement once done, in inspectors' words.
@@ -47,7 +48,7 @@ def classify(store: Store, job: dict[str, Any], run_id: str) -> Attempt | None:
         if run["outcome"] == "failed" or status >= 500:
             return Attempt(retry.SITE_FAILED, None, detail)
         return Attempt(retry.JUDGED, "seen" if run["outcome"] == "ok" else "http_error", detail)
-    verdict = next(store.db["verdicts"].rows_where("run_id = ?", [run_id]), None)
+    verdict = runs.verdict_of(store, run_id)
     if verdict is None:
         return None
     detail = {"level": verdict["level"], "mode": verdict["mode"], "outcome": verdict["outcome"]}
@@ -56,13 +57,13 @@ def classify(store: Store, job: dict[str, Any], run_id: str) -> Attempt | None:
     if verdict["outcome"] == "fail":
         return Attempt(retry.BELOW_LEVEL, None, detail)
     final = {"pass": "recognized", "needs_review": "needs_review"}.get(verdict["outcome"], "unmatched")
-    if job["kind"] == "recheck":
+    if job["kind"] == queue.POST_CHECK:
         final = "recognition_kept"
     return Attempt(retry.JUDGED, final, detail)
 
 
 def _below_level_times(store: Store, job_id: int) -> list[datetime]:
-    return [queue.parse(a["started_at"]) for a in queue.history(store, job_id)
+    return [parse(a["started_at"]) for a in queue.history(store, job_id)
             if a["outcome"] == retry.BELOW_LEVEL]
 
 
@@ -78,27 +79,18 @@ def finish(store: Store, job: dict[str, Any], holder: str, run_id: str, now: dat
         queue.release(store, job["id"], holder, now, "lượt bị cắt trước khi có kết luận")
         return None
     running = queue.running_attempt(store, job["id"], holder)
-    started = queue.parse(running["started_at"]) if running else now
+    started = parse(running["started_at"]) if running else now
     decision = retry.decide(attempt.result, job["attempts"] + 1, _below_level_times(store, job["id"]), started,
                             policy, attempt.final)
     final = decision.final
-    if job["kind"] == "recheck" and final == "not_recognized":
+    if job["kind"] == queue.POST_CHECK and final == "not_recognized":
         final = "recognition_cancelled"
     written = queue.complete(store, job["id"], holder, now, status=decision.status, run_id=run_id,
                              outcome=attempt.result, detail=attempt.detail, due_at=decision.due_at, final=final)
     if not written:
         return None
     if final == "recognition_cancelled":
-        recognized = _recognized_run(store, job["target_id"], before=run_id)
+        recognized = runs.passing_run_before(store, job["target_id"], run_id)
         queue.cancel_recognition(store, job["target_id"], job["agency_id"], job["id"], job["reason"] or "",
                                  recognized, run_id, now)
     return retry.Decision(decision.status, decision.due_at, final)
-
-
-def _recognized_run(store: Store, service_id: str, before: str) -> str | None:
-    """The run whose pass the post-check overturns: the newest passing one before the recheck's runs."""
-    row = next(store.db.query(
-        "select r.id from runs r join verdicts v on v.run_id = r.id where r.target_id = ? and v.outcome = 'pass'"
-        " and r.started_at < (select started_at from runs where id = ?) order by r.started_at desc limit 1",
-        [service_id, before]), None)
-    return row["id"] if row else None

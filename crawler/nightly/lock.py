@@ -17,6 +17,7 @@ from typing import Callable
 
 from kiemtra.errors import KiemtraError
 from evidence import queue
+from evidence.clock import iso
 from evidence.store import Store
 
 NAME = "crawl"
@@ -63,7 +64,7 @@ class CrawlLock:
         dead = None
         if row is not None and row["holder"] != self.holder:
             local_dead = row["hostname"] == socket.gethostname() and not pid_alive(int(row["pid"]))
-            expired = row["expires_at"] < queue.iso(now)
+            expired = row["expires_at"] < iso(now)
             if local_dead or expired:
                 dead = row["holder"]
         if not queue.take_lock(self.store, NAME, self.holder, os.getpid(), socket.gethostname(), now, self.ttl,

@@ -19,7 +19,8 @@ from pathlib import Path
 from crawler.nightly import jobs
 from crawler.nightly.lock import pid_alive
 from configuration.settings import Settings
-from evidence import queue
+from evidence import queue, runs
+from evidence.clock import iso
 from evidence.seal.manifest import seal_run
 from evidence.seal.signing import load_signer
 from evidence.store import Store
@@ -43,7 +44,7 @@ def holder_gone(holder: str | None) -> bool:
 def interrupt(store: Store, run_id: str, settings: Settings, note: str) -> None:
     """Close a run that will never finish, keeping and sealing what it recorded."""
     run = store.run(run_id)
-    judged = run["kind"] == "portal" or store.db["verdicts"].count_where("run_id = ?", [run_id]) > 0
+    judged = run["kind"] == "portal" or runs.has_verdict(store, run_id)
     if run["outcome"] == "running" or not judged:
         store.finish_run(run_id, outcome="interrupted", error=note)
     seal_run(store, run_id, load_signer(settings.signing.key_file))
@@ -53,11 +54,11 @@ def recover(store: Store, settings: Settings, now: datetime, *, me: str) -> Reco
     report = Recovery()
     for job in queue.jobs(store, statuses=["leased"]):
         holder = job["leased_by"]
-        if holder == me or not (holder_gone(holder) or job["lease_until"] < queue.iso(now)):
+        if holder == me or not (holder_gone(holder) or job["lease_until"] < iso(now)):
             continue
         attempt = queue.running_attempt(store, job["id"], holder)
         run_id = attempt["run_id"] if attempt else None
-        run_id = run_id or _newest_run(store, job["id"], attempt["started_at"] if attempt else None)
+        run_id = run_id or runs.newest_run_of_job(store, job["id"], attempt["started_at"] if attempt else None)
         if run_id and jobs.classify(store, job, run_id) is not None:
             seal_run(store, run_id, load_signer(settings.signing.key_file))
             if jobs.finish(store, job, holder, run_id, now, settings.retry):
@@ -72,15 +73,9 @@ def recover(store: Store, settings: Settings, now: datetime, *, me: str) -> Reco
     return report
 
 
-def _newest_run(store: Store, job_id: int, since: str | None) -> str | None:
-    row = next(store.db.query("select id from runs where job_id = ? and started_at >= ? order by started_at desc limit 1",
-                              [job_id, since or ""]), None)
-    return row["id"] if row else None
-
-
 def sweep_orphans(store: Store, grace_s: float) -> list[Path]:
     """Remove artifact files (and half-written temporaries) the store does not know, older than `grace_s`."""
-    known = {row[0] for row in store.db.execute("select sha256 from artifacts")}
+    known = store.artifact_hashes()
     cutoff = time.time() - grace_s
     found = store.artifacts.orphans(known) + [p for p in store.artifacts.tmp.glob("*") if p.is_file()]
     removed = []

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable, Mapping
 
 from playwright.async_api import Browser, async_playwright
@@ -25,14 +25,11 @@ from crawler.browser.navigate import HostLimiter
 from crawler.nightly.plan import Target
 from crawler.nightly.recovery import interrupt
 from configuration.settings import Settings
-from evidence import queue
+from evidence import queue, runs
+from evidence.clock import iso, parse, utc_clock
 from evidence.store import Store
 
 Clock = Callable[[], datetime]
-
-
-def utc_clock() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass
@@ -51,7 +48,7 @@ def claimable(store: Store, settings: Settings, now: datetime, agency_id: str | 
     for job in queue.candidates(store, now, agency_id=agency_id, limit=100_000):
         if busy is not None and busy.get(job["host"], 0) >= settings.politeness.per_host_concurrency:
             continue
-        last = queue.parse(job["last_attempt_at"]) if job["last_attempt_at"] else None
+        last = parse(job["last_attempt_at"]) if job["last_attempt_at"] else None
         if job["status"] == "retry" and not retry.in_other_window(now, last, settings.retry):
             continue
         out.append(job)
@@ -119,13 +116,13 @@ class Runner:
 
     async def _run_job(self, browser: Browser, job: dict) -> None:
         holder = self.options.holder
-        kind = "service" if job["kind"] == "recheck" else job["kind"]
+        kind = "service" if job["kind"] == queue.POST_CHECK else job["kind"]
         target = self.targets.get((kind, job["target_id"]))
         if target is None:  # the config no longer declares it
             queue.complete(self.store, job["id"], holder, self.now(), status="given_up", run_id=None,
                            outcome="gone", detail={}, final="gone")
             return
-        started = queue.iso(self.now())
+        started = iso(self.now())
         try:
             result = await run_target(browser, target, self.store, self.settings, self.limiter,
                                       attempt=job["attempts"] + 1, job_id=job["id"])
@@ -144,9 +141,8 @@ class Runner:
             self.on_done(done)
 
     def _give_back(self, job: dict, started: str, note: str) -> None:
-        for run in self.store.db.query("select id from runs where job_id = ? and started_at >= ? and outcome = 'running'",
-                                       [job["id"], started]):
-            interrupt(self.store, run["id"], self.settings, note)
+        for run_id in runs.running_runs_of_job(self.store, job["id"], started):
+            interrupt(self.store, run_id, self.settings, note)
         queue.release(self.store, job["id"], self.options.holder, self.now(), note)
         self.summary.released += 1
 

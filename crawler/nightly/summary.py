@@ -17,7 +17,7 @@ from rich.text import Text
 
 from crawler.nightly.work import CrawlSummary, JobDone
 from crawler.visits.first_look import VisitResult
-from evidence.seal.manifest import LOCAL_TZ
+from evidence.clock import LOCAL_TZ, local_now
 
 
 def local(moment: datetime) -> str:
@@ -31,7 +31,7 @@ class EndColumn(ProgressColumn):
         left = task.time_remaining
         if left is None or task.finished:
             return Text("dự kiến xong: —")
-        end = datetime.now(LOCAL_TZ) + timedelta(seconds=left)
+        end = local_now() + timedelta(seconds=left)
         return Text(f"dự kiến xong {end:%H:%M} (còn {int(left // 60)}′{int(left % 60):02d}″)")
 
 

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from configuration.loader import AgencyConfig
 from crawler.portal.rendered import needs_rendering, observe, same_host
 from configuration.settings import Settings
 from evidence import portal as portal_store
+from evidence.clock import utc_now_seconds
 from evidence.store import Store
 
 # Scores count only where the check could decide; the rest wait for a person or a re-run.
@@ -84,7 +84,7 @@ def inspect_portal(agency: AgencyConfig, settings: Settings, store: Store, *, ro
                    inspector: str = "kiemtra", use_browser: bool = True) -> tuple[str, PortalObservation]:
     """Crawl and look at one portal; keep the inventory and its pages as evidence of one run."""
     run_id = store.start_run("portal", agency.id, agency.id, bot_version=__version__)
-    observed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    observed_at = utc_now_seconds()
     with tempfile.TemporaryDirectory(prefix="kiemtra-portal-") as tmp:
         inventory = crawl_portal(agency.portal, settings, Path(tmp))
         for html in sorted((Path(tmp) / "html").glob("*.html")):

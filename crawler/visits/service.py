@@ -24,6 +24,7 @@ from crawler.browser.navigate import HostLimiter
 from crawler.visits.sealing import seal_in_background
 from configuration.settings import Settings
 from crawler.browser.recorder import StepRecorder
+from evidence import catalogue as catalogue_store
 from evidence.store import Store
 
 
@@ -38,7 +39,7 @@ class ServiceCheck:
 
 def catalogue_class(store: Store, service_id: str, settings: Settings) -> str | None:
     """The service's match against CSDL TTHC (R5), or None while no catalogue is imported."""
-    if not store.db["procedures"].count_where("status is null or status != 'withdrawn'"):
+    if not catalogue_store.procedure_count(store):
         return None
     return ensure_match(store, service_id, settings.matching).match_class
 

@@ -23,10 +23,10 @@ from typing import IO, Any
 
 import jinja2
 
-from evidence.seal.manifest import local_time
+from evidence.clock import local_time
 from evidence.seal.signing import key_id_of, signature_valid
-from evidence.store import Store
 from evidence.seal.verify import Problem, Report
+from evidence.store import Store, table
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 GUIDE = "HUONG-DAN-KIEM-TRA.html"
@@ -71,7 +71,7 @@ def runs_for(store: Store, ident: str) -> list[str]:
 def _sealed(store: Store, run_ids: list[str]) -> list[Sealed]:
     out = []
     for run_id in run_ids:
-        row = next(store.db["manifests"].rows_where("run_id = ?", [run_id]))
+        row = next(table(store, "manifests").rows_where("run_id = ?", [run_id]))
         data = (store.data_dir / "evidence" / row["sha256"][:2] / f"{row['sha256']}.json").read_bytes()
         out.append(Sealed(run_id, row["seq"], row["sha256"], bytes.fromhex(row["signature"]) if row["signature"] else None,
                           row["key_id"], data))
@@ -88,7 +88,7 @@ def _environment() -> jinja2.Environment:
 def export_bundle(store: Store, run_ids: list[str], out: Path | IO[bytes]) -> dict[str, Any]:
     """Write the bundle of these sealed runs to `out`; return what it holds."""
     sealed = _sealed(store, run_ids)
-    keys = {r["key_id"]: r["public_key"] for r in store.db["signing_keys"].rows}
+    keys = {r["key_id"]: r["public_key"] for r in table(store, "signing_keys").rows}
     first, last = sealed[0].seq, sealed[-1].seq
     chain = [{"seq": s, "sha256": h, "prev_sha256": p} for s, h, p in store.db.execute(
         "select seq, sha256, prev_sha256 from manifests where seq between ? and ? order by seq", [first, last])]

@@ -5,66 +5,28 @@ run (service, agency, attempt, times in UTC and Asia/Ho_Chi_Minh, outcome), ever
 outcome, detail, screenshot/banner/HTML hashes), every artifact of the run, the verdict as judged
 at sealing, the bot's and the browser's versions, and the hash of the manifest sealed before it.
 The `manifests` table orders the chain (`seq`) and holds each manifest's Ed25519 signature.
+Tables: `0004_evidence` in `evidence/schema.py`.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import sqlite_utils
-
+from evidence import runs
+from evidence.clock import local_time, utc_now
 from evidence.seal.banner import add_banner
-from evidence.migrations import migration
 from evidence.seal.signing import Signer
-from evidence.store import Store, utc_now
+from evidence.store import Store, table
 
 FORMAT = "kiemtra-manifest/1"
 GENESIS = "0" * 64  # the "previous manifest" of the first one: keeps prev_sha256 unique and non-null
-try:
-    from zoneinfo import ZoneInfo
-
-    LOCAL_TZ: Any = ZoneInfo("Asia/Ho_Chi_Minh")
-except Exception:  # no tz database on this machine: Vietnam has kept UTC+7 without DST since 1975
-    LOCAL_TZ = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 RUN_FIELDS = ("id", "kind", "target_id", "agency_id", "job_id", "attempt", "started_at", "finished_at", "outcome",
               "error_kind", "error", "http_status", "final_url", "title", "duration_ms", "bot_version",
               "browser_version")
 STEP_FIELDS = ("seq", "name", "action", "target", "url", "started_at", "finished_at", "outcome",
                "screenshot_sha256", "html_sha256")
 VERDICT_FIELDS = ("level", "mode", "outcome", "catalogue", "rule_version")
-
-
-@migration("0004_evidence")
-def _evidence(db: sqlite_utils.Database) -> None:
-    db["manifests"].create({
-        "seq": int, "run_id": str, "sha256": str, "prev_sha256": str, "key_id": str, "signature": str,
-        "sealed_at": str,
-    }, pk="seq", foreign_keys=[("run_id", "runs", "id")])
-    # Unique links keep the chain a line: two manifests can never claim the same predecessor.
-    db["manifests"].create_index(["run_id"], unique=True)
-    db["manifests"].create_index(["sha256"], unique=True)
-    db["manifests"].create_index(["prev_sha256"], unique=True)
-    db["signing_keys"].create({"key_id": str, "public_key": str, "first_used_at": str}, pk="key_id")
-    db["derived_artifacts"].create({
-        "run_id": str, "seq": int, "kind": str, "source_sha256": str, "sha256": str,
-    }, pk=("run_id", "seq", "kind"), foreign_keys=[("run_id", "runs", "id")])
-    db["disputes"].create({
-        "id": int, "service_id": str, "run_id": str, "agency_id": str, "opened_at": str, "opened_by": str,
-        "note": str, "closed_at": str,
-    }, pk="id")
-    db["disputes"].create_index(["service_id"])
-    # The evidence browser lists an agency's runs newest first; this index makes that one range scan.
-    db["runs"].create_index(["agency_id", "started_at"], index_name="idx_runs_agency_started", if_not_exists=True)
-
-
-def local_time(utc_iso: str | None) -> str | None:
-    """An ISO time in UTC ("...Z") as the same instant in Asia/Ho_Chi_Minh."""
-    if not utc_iso:
-        return None
-    instant = datetime.fromisoformat(utc_iso.replace("Z", "+00:00"))
-    return instant.astimezone(LOCAL_TZ).isoformat(timespec="milliseconds")
 
 
 def encode(document: dict[str, Any]) -> bytes:
@@ -95,16 +57,16 @@ def make_banners(store: Store, run_id: str, agency: dict[str, Any], target: dict
         artifact = store.keep_bytes(run_id, add_banner(path.read_bytes(), _banner_lines(agency, target, step)),
                                     ".png", "screenshot_banner")
         with store.db.conn:
-            store.db["derived_artifacts"].insert({"run_id": run_id, "seq": step["seq"], "kind": "banner",
+            table(store, "derived_artifacts").insert({"run_id": run_id, "seq": step["seq"], "kind": "banner",
                                                   "source_sha256": source, "sha256": artifact.sha256}, replace=True)
         made[step["seq"]] = artifact.sha256
     return made
 
 
 def _target(store: Store, run: dict[str, Any]) -> dict[str, Any]:
-    table = "services" if run["kind"] == "service" else "agencies"
-    rows = list(store.db[table].rows_where("id = ?", [run["target_id"]]))
-    keep = ("id", "name", "url", "declared_level", "procedure_code", "unit", "field") if table == "services" \
+    kind = "services" if run["kind"] == "service" else "agencies"
+    rows = list(table(store, kind).rows_where("id = ?", [run["target_id"]]))
+    keep = ("id", "name", "url", "declared_level", "procedure_code", "unit", "field") if kind == "services" \
         else ("id", "name", "portal")
     return {k: rows[0].get(k) for k in keep} if rows else {"id": run["target_id"]}
 
@@ -112,7 +74,7 @@ def _target(store: Store, run: dict[str, Any]) -> dict[str, Any]:
 def build(store: Store, run_id: str, banners: dict[int, str]) -> dict[str, Any]:
     """The manifest of a run as the store holds it now (without its chain position)."""
     run = store.run(run_id)
-    agencies = list(store.db["agencies"].rows_where("id = ?", [run["agency_id"]]))
+    agencies = list(table(store, "agencies").rows_where("id = ?", [run["agency_id"]]))
     agency = {k: agencies[0].get(k) for k in ("id", "name", "agency_group")} if agencies else {"id": run["agency_id"]}
     steps = []
     for row in store.steps(run_id):
@@ -122,11 +84,11 @@ def build(store: Store, run_id: str, banners: dict[int, str]) -> dict[str, Any]:
         steps.append(step)
     artifacts = sorted(({"sha256": a["sha256"], "role": a["role"], "media_type": a["media_type"], "size": a["size"],
                          "path": a["path"]} for a in store.run_artifacts(run_id)), key=lambda a: (a["role"], a["sha256"]))
-    verdicts = list(store.db["verdicts"].rows_where("run_id = ?", [run_id]))
+    stored = runs.verdict_of(store, run_id)
     verdict = None
-    if verdicts:
-        verdict = {k: verdicts[0].get(k) for k in VERDICT_FIELDS}
-        verdict["reasons"] = _parsed(verdicts[0].get("reasons"))
+    if stored:
+        verdict = {k: stored.get(k) for k in VERDICT_FIELDS}
+        verdict["reasons"] = _parsed(stored.get("reasons"))
     return {
         "format": FORMAT,
         "run": {**{k: run.get(k) for k in RUN_FIELDS}, "started_at_local": local_time(run.get("started_at")),
@@ -143,7 +105,7 @@ def seal_run(store: Store, run_id: str, signer: Signer | None = None) -> dict[st
 
     Returns the `manifests` row. Call it once the run, its steps, artifacts and verdict are stored.
     """
-    existing = list(store.db["manifests"].rows_where("run_id = ?", [run_id]))
+    existing = list(table(store, "manifests").rows_where("run_id = ?", [run_id]))
     if existing:
         return existing[0]
     document = build(store, run_id, {})
@@ -151,31 +113,25 @@ def seal_run(store: Store, run_id: str, signer: Signer | None = None) -> dict[st
     document = build(store, run_id, banners)
     if signer is not None:
         with store.db.conn:
-            store.db["signing_keys"].insert({"key_id": signer.key_id, "public_key": signer.public_pem,
+            table(store, "signing_keys").insert({"key_id": signer.key_id, "public_key": signer.public_pem,
                                              "first_used_at": utc_now()}, pk="key_id", ignore=True)
-    # BEGIN IMMEDIATE takes the write lock before reading the head, so two crawls never fork the chain.
-    store.db.conn.execute("BEGIN IMMEDIATE")
-    try:
-        head = store.db.execute("select seq, sha256 from manifests order by seq desc limit 1").fetchone()
+    # The write lock is taken before reading the head, so two crawls never fork the chain.
+    with store.write_lock() as conn:
+        head = conn.execute("select seq, sha256 from manifests order by seq desc limit 1").fetchone()
         seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
         sealed_at = utc_now()
         document.update(seq=seq, prev_manifest_sha256=prev, sealed_at=sealed_at, sealed_at_local=local_time(sealed_at),
                         key_id=signer.key_id if signer else None)
         data = encode(document)
         artifact = store.artifacts.put_bytes(data, ".json")
-        # Plain SQL here: sqlite-utils' inserts commit on their own and would end the locked transaction.
-        store.db.execute("insert or ignore into artifacts (sha256, kind, media_type, size, path, created_at) "
-                         "values (?, 'manifest', ?, ?, ?, ?)",
-                         [artifact.sha256, artifact.media_type, artifact.size,
-                          str(artifact.path.relative_to(store.data_dir)), sealed_at])
+        conn.execute("insert or ignore into artifacts (sha256, kind, media_type, size, path, created_at) "
+                     "values (?, 'manifest', ?, ?, ?, ?)",
+                     [artifact.sha256, artifact.media_type, artifact.size,
+                      str(artifact.path.relative_to(store.data_dir)), sealed_at])
         row = {"seq": seq, "run_id": run_id, "sha256": artifact.sha256, "prev_sha256": prev,
                "key_id": signer.key_id if signer else None,
                "signature": signer.sign(data).hex() if signer else None, "sealed_at": sealed_at}
-        store.db.execute(f"insert into manifests ({', '.join(row)}) values ({', '.join('?' * len(row))})", list(row.values()))
-    except BaseException:
-        store.db.conn.rollback()
-        raise
-    store.db.conn.commit()
+        conn.execute(f"insert into manifests ({', '.join(row)}) values ({', '.join('?' * len(row))})", list(row.values()))
     return row
 
 

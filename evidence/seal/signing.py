@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -72,7 +72,8 @@ def init_key(path: Path, *, force: bool = False) -> Signer:
     if inside_a_repo(path):
         raise SigningError(f"không ghi khóa bí mật vào trong kho mã nguồn ({path}); chọn thư mục khác, ví dụ {DEFAULT_KEY_FILE}")
     if path.exists() and not force:
-        raise SigningError(f"đã có khóa tại {path}; thêm --force nếu thật sự muốn thay (chữ ký cũ vẫn kiểm được bằng khóa công khai cũ trong kho)")
+        raise SigningError(f"đã có khóa tại {path}; thêm --force nếu thật sự muốn thay "
+                           "(chữ ký cũ vẫn kiểm được bằng khóa công khai cũ trong kho)")
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())

@@ -11,13 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
+from evidence import runs
 from evidence.seal.manifest import GENESIS, RUN_FIELDS, STEP_FIELDS, VERDICT_FIELDS
 from evidence.seal.signing import key_id_of, signature_valid
-from evidence.store import Store
+from evidence.store import Store, table
 
 FRESH_S = 600  # a file younger than this may still be waiting for its row
 
@@ -83,7 +85,7 @@ def _parsed(value: Any) -> Any:
 
 
 def _compare_rows(run_id: str, document: dict[str, Any], store: Store) -> Iterable[Problem]:
-    run = next(store.db["runs"].rows_where("id = ?", [run_id]), None)
+    run = next(table(store, "runs").rows_where("id = ?", [run_id]), None)
     if run is None:
         yield Problem("row", run_id, "runs", "dòng của lượt kiểm tra đã bị xóa khỏi kho")
         return
@@ -99,20 +101,21 @@ def _compare_rows(run_id: str, document: dict[str, Any], store: Store) -> Iterab
     for seq in sorted(rows.keys() & sealed.keys()):
         for key in STEP_FIELDS:
             if rows[seq].get(key) != sealed[seq].get(key):
-                yield Problem("row", run_id, f"steps#{seq}.{key}", f"khác bản niêm phong: {sealed[seq].get(key)!r} → {rows[seq].get(key)!r}")
+                yield Problem("row", run_id, f"steps#{seq}.{key}",
+                              f"khác bản niêm phong: {sealed[seq].get(key)!r} → {rows[seq].get(key)!r}")
         if _parsed(rows[seq].get("detail")) != sealed[seq].get("detail"):
             yield Problem("row", run_id, f"steps#{seq}.detail", "chi tiết bước khác bản niêm phong")
-    linked = {(a["sha256"], a["role"]): a for a in store.run_artifacts(run_id)}
+    linked: dict[tuple[str, str], dict[str, Any]] = {(a["sha256"], a["role"]): a for a in store.run_artifacts(run_id)}
     listed = {(a["sha256"], a["role"]): a for a in document["artifacts"]}
     for sha, role in sorted(listed.keys() - linked.keys()):
         yield Problem("removed", run_id, sha, f"tệp ({role}) không còn gắn với lượt trong kho")
     for sha, role in sorted(linked.keys() - listed.keys()):
         yield Problem("added", run_id, sha, f"tệp ({role}) được gắn vào lượt sau khi niêm phong")
-    for key in sorted(linked.keys() & listed.keys()):
+    for pair in sorted(linked.keys() & listed.keys()):
         for column in ("size", "path", "media_type"):
-            if linked[key][column] != listed[key][column]:
-                yield Problem("row", run_id, key[0], f"artifacts.{column} khác bản niêm phong")
-    verdict = next(store.db["verdicts"].rows_where("run_id = ?", [run_id]), None)
+            if linked[pair][column] != listed[pair][column]:
+                yield Problem("row", run_id, pair[0], f"artifacts.{column} khác bản niêm phong")
+    verdict = runs.verdict_of(store, run_id)
     sealed_verdict = document.get("verdict")
     if (verdict is None) != (sealed_verdict is None):
         yield Problem("row", run_id, "verdicts", "kết luận bị thêm hoặc xóa sau khi niêm phong")
@@ -130,9 +133,9 @@ def verify_run(store: Store, run_id: str, keys: dict[str, str], hashes: Hashes, 
     """Check one run against its manifest; add what is wrong to `report`."""
     report.runs += 1
     root = store.data_dir / "evidence"
-    row = next(store.db["manifests"].rows_where("run_id = ?", [run_id]), None)
+    row = next(table(store, "manifests").rows_where("run_id = ?", [run_id]), None)
     if row is None:
-        run = next(store.db["runs"].rows_where("id = ?", [run_id]), None)
+        run = next(table(store, "runs").rows_where("id = ?", [run_id]), None)
         running = run is not None and run["outcome"] == "running"
         report.problems.append(Problem("unsealed", run_id, "manifest", "lượt đang chạy, chưa niêm phong" if running else
                                        "lượt không có bản kê niêm phong (chạy `kiemtra evidence seal --all`)",
@@ -154,13 +157,15 @@ def verify_run(store: Store, run_id: str, keys: dict[str, str], hashes: Hashes, 
     if document["run"].get("id") != run_id:
         report.problems.append(Problem("row", run_id, "manifests.run_id", "bản kê thuộc lượt khác"))
     if not row["signature"]:
-        report.problems.append(Problem("unsigned", run_id, row["sha256"], "bản kê chưa được ký (không có khóa ký lúc niêm phong)", "warning"))
+        report.problems.append(Problem("unsigned", run_id, row["sha256"],
+                                       "bản kê chưa được ký (không có khóa ký lúc niêm phong)", "warning"))
     else:
         pem = keys.get(row["key_id"] or "")
         if pem is None:
             report.problems.append(Problem("signature", run_id, row["sha256"], f"không có khóa công khai {row['key_id']}"))
         elif trusted is not None and key_id_of(trusted) != row["key_id"]:
-            report.problems.append(Problem("signature", run_id, row["sha256"], f"ký bằng khóa {row['key_id']}, không phải khóa được tin cậy {key_id_of(trusted)}"))
+            report.problems.append(Problem("signature", run_id, row["sha256"],
+                                           f"ký bằng khóa {row['key_id']}, không phải khóa được tin cậy {key_id_of(trusted)}"))
         elif not signature_valid(pem, bytes.fromhex(row["signature"]), data):
             report.problems.append(Problem("signature", run_id, row["sha256"], "chữ ký không khớp bản kê"))
         else:
@@ -175,9 +180,11 @@ def verify_run(store: Store, run_id: str, keys: dict[str, str], hashes: Hashes, 
             continue
         digest = hashes.of(file)
         if digest is None:
-            report.problems.append(Problem("missing", run_id, artifact["sha256"], f"tệp {artifact['role']} không còn ({artifact['path']})"))
+            report.problems.append(Problem("missing", run_id, artifact["sha256"],
+                                           f"tệp {artifact['role']} không còn ({artifact['path']})"))
         elif digest != artifact["sha256"]:
-            report.problems.append(Problem("changed", run_id, artifact["sha256"], f"nội dung tệp {artifact['role']} đã bị thay đổi ({artifact['path']})"))
+            report.problems.append(Problem("changed", run_id, artifact["sha256"],
+                                           f"nội dung tệp {artifact['role']} đã bị thay đổi ({artifact['path']})"))
 
 
 def verify_chain(store: Store, report: Report) -> None:
@@ -185,7 +192,8 @@ def verify_chain(store: Store, report: Report) -> None:
     previous, expected = GENESIS, 1
     for seq, run_id, sha, prev in store.db.execute("select seq, run_id, sha256, prev_sha256 from manifests order by seq"):
         if seq != expected:
-            report.problems.append(Problem("chain", run_id, f"manifests#{seq}", f"chuỗi bị đứt: thiếu bản kê số {expected}–{seq - 1}"))
+            report.problems.append(Problem("chain", run_id, f"manifests#{seq}",
+                                           f"chuỗi bị đứt: thiếu bản kê số {expected}–{seq - 1}"))
         elif prev != previous:
             report.problems.append(Problem("chain", run_id, f"manifests#{seq}", "chuỗi bị đứt: không trỏ tới bản kê liền trước"))
         previous, expected = sha, seq + 1
@@ -194,7 +202,7 @@ def verify_chain(store: Store, report: Report) -> None:
 
 def verify_unknown_files(store: Store, report: Report) -> None:
     """Files in the evidence folder that no stored artifact accounts for (added bytes)."""
-    known = {r[0] for r in store.db.execute("select sha256 from artifacts")}
+    known = store.artifact_hashes()
     root = store.data_dir / "evidence"
     recent = time.time() - FRESH_S
     for path in sorted(root.glob("??/*")):
@@ -211,9 +219,10 @@ def verify(store: Store, run_ids: list[str] | None = None, trusted: str | None =
     """Verify the given runs (all runs when None), the chain, and, for all, stray files."""
     report = Report()
     keys = {}
-    for row in store.db["signing_keys"].rows:
+    for row in table(store, "signing_keys").rows:
         if key_id_of(row["public_key"]) != row["key_id"]:
-            report.problems.append(Problem("signature", None, f"signing_keys.{row['key_id']}", "khóa công khai không khớp mã khóa"))
+            report.problems.append(Problem("signature", None, f"signing_keys.{row['key_id']}",
+                                           "khóa công khai không khớp mã khóa"))
         else:
             keys[row["key_id"]] = row["public_key"]
     hashes = Hashes()

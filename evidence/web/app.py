@@ -17,8 +17,9 @@ from typing import Any
 
 from flask import Flask, Response, abort, g, render_template, request, send_file
 
+from evidence import agencies
+from evidence.clock import local_time
 from evidence.seal.bundle import BundleError, export_bundle, runs_for
-from evidence.seal.manifest import local_time
 from evidence.seal.verify import verify
 from evidence.web import blobs, queries
 
@@ -58,7 +59,8 @@ def create_app(data_dir: Path, *, token: str | None = None) -> Flask:
     @app.before_request
     def guard() -> Response | None:
         if token and not _authorized(token):
-            return Response("Cần mật khẩu để xem bằng chứng.", 401, {"WWW-Authenticate": 'Basic realm="kiemtra", charset="UTF-8"'})
+            return Response("Cần mật khẩu để xem bằng chứng.", 401,
+                            {"WWW-Authenticate": 'Basic realm="kiemtra", charset="UTF-8"'})
         if request.method not in ("GET", "HEAD"):
             abort(405)  # read-only: nothing here changes the store
         g.store = queries.ReadOnlyStore(app.config["DATA_DIR"])
@@ -85,7 +87,7 @@ def create_app(data_dir: Path, *, token: str | None = None) -> Flask:
 
     @app.get("/co-quan/<agency_id>")
     def agency(agency_id: str) -> str:
-        row = next(g.store.db["agencies"].rows_where("id = ?", [agency_id]), None) or abort(404)
+        row = agencies.agency(g.store, agency_id) or abort(404)
         return render_template("services.html", agency=row, services=queries.services(g.store, agency_id))
 
     @app.get("/luot")
@@ -98,10 +100,8 @@ def create_app(data_dir: Path, *, token: str | None = None) -> Flask:
 
     @app.get("/dich-vu/<service_id>")
     def service(service_id: str) -> str:
-        row = next(g.store.db["services"].rows_where("id = ?", [service_id]), None) or abort(404)
-        rows = list(g.store.db.query(f"select {queries.RUN_COLUMNS} {queries.RUN_JOINS} where r.target_id = ? "
-                                     "order by r.started_at desc", [service_id]))
-        return render_template("service.html", service=row, rows=rows)
+        row = agencies.service(g.store, service_id) or abort(404)
+        return render_template("service.html", service=row, rows=queries.service_runs(g.store, service_id))
 
     @app.get("/luot/<run_id>")
     def run(run_id: str) -> str:

@@ -14,7 +14,9 @@ from typing import Any
 
 import sqlite_utils
 
-from evidence.store import Store
+from evidence import disputes
+from evidence import runs as runs_of
+from evidence.store import NEWEST_FINISHED_RUN, Store, table
 
 PAGE_SIZE = 100
 LEVEL_FILTERS = {"thap-hon": "v.level < s.declared_level", "bang": "v.level = s.declared_level",
@@ -45,7 +47,7 @@ class Filters:
     page: int = 1
 
     @classmethod
-    def from_args(cls, args: Any) -> "Filters":
+    def from_args(cls, args: Any) -> Filters:
         page = args.get("page", "1")
         return cls(agency=args.get("agency", ""), group=args.get("group", "") if args.get("group") in GROUPS else "",
                    level=args.get("level", "") if args.get("level") in LEVEL_FILTERS else "",
@@ -69,7 +71,7 @@ class Filters:
         if self.failed:
             clauses.append("(v.outcome = 'fail' or r.outcome in ('failed', 'http_error'))")
         if self.disputed:
-            clauses.append("r.target_id in (select service_id from disputes where closed_at is null)")
+            clauses.append("r.target_id in (select service_id from disputes where kind = 'service' and closed_at is null)")
         return (" where " + " and ".join(clauses)) if clauses else "", params
 
 
@@ -101,34 +103,43 @@ def runs(store: Store, filters: Filters) -> tuple[list[dict[str, Any]], int]:
 
 def services(store: Store, agency_id: str) -> list[dict[str, Any]]:
     """An agency's declared services, each with its newest run's verdict and whether it is disputed."""
-    return list(store.db.query("""
+    return list(store.db.query(f"""
         select s.id, s.name, s.declared_level, r.id as run_id, r.started_at, v.level, v.mode, v.outcome,
                (select count(*) from runs x where x.target_id = s.id) as runs,
-               exists(select 1 from disputes d where d.service_id = s.id and d.closed_at is null) as disputed
+               exists(select 1 from disputes d where d.kind = 'service' and d.service_id = s.id
+                      and d.closed_at is null) as disputed
         from services s
-        left join runs r on r.id = (select id from runs where target_id = s.id and outcome != 'running'
-                                    order by started_at desc limit 1)
+        left join runs r on r.id = {NEWEST_FINISHED_RUN}
         left join verdicts v on v.run_id = r.id
         where s.agency_id = ? order by s.id""", [agency_id]))
 
 
 def run_page(store: Store, run_id: str) -> dict[str, Any] | None:
     """Everything the run page shows: the run, its service and agency, steps, artifacts, verdict, manifest."""
-    run = next(store.db["runs"].rows_where("id = ?", [run_id]), None)
+    run = next(table(store, "runs").rows_where("id = ?", [run_id]), None)
     if run is None:
         return None
-    one = lambda table, key, value: next(store.db[table].rows_where(f"{key} = ?", [value]), None)  # noqa: E731
-    verdict = one("verdicts", "run_id", run_id)
+    def one(name: str, key: str, value: Any) -> dict[str, Any] | None:
+        return next(table(store, name).rows_where(f"{key} = ?", [value]), None)
+
+    verdict = runs_of.verdict_of(store, run_id)
     steps = store.steps(run_id)
     for step in steps:
         step["detail"] = json.loads(step["detail"]) if step.get("detail") else {}
-    banners = {r["seq"]: r["sha256"] for r in store.db["derived_artifacts"].rows_where("run_id = ? and kind = 'banner'", [run_id])}
+    banners = {r["seq"]: r["sha256"]
+               for r in table(store, "derived_artifacts").rows_where("run_id = ? and kind = 'banner'", [run_id])}
     return {"run": run, "service": one("services", "id", run["target_id"]), "agency": one("agencies", "id", run["agency_id"]),
             "verdict": verdict, "reasons": json.loads(verdict["reasons"]) if verdict and verdict["reasons"] else [],
             "steps": steps, "banners": banners, "artifacts": store.run_artifacts(run_id),
             "manifest": one("manifests", "run_id", run_id),
-            "disputes": list(store.db["disputes"].rows_where("service_id = ?", [run["target_id"]]))}
+            "disputes": disputes.service_disputes(store, run["target_id"])}
+
+
+def service_runs(store: Store, service_id: str) -> list[dict[str, Any]]:
+    """Every run of one service, newest first, as the runs page shows them."""
+    return list(store.db.query(f"select {RUN_COLUMNS} {RUN_JOINS} where r.target_id = ? order by r.started_at desc",
+                               [service_id]))
 
 
 def artifact_row(store: Store, sha256: str) -> dict[str, Any] | None:
-    return next(store.db["artifacts"].rows_where("sha256 = ?", [sha256]), None)
+    return next(table(store, "artifacts").rows_where("sha256 = ?", [sha256]), None)

@@ -17,7 +17,8 @@ from kiemtra.commands.base import State, console, pass_state
 from kiemtra.errors import ConfigError
 from crawler.nightly.plan import agency_rows
 from evidence import catalogue, matches
-from evidence.store import Store, utc_now
+from evidence.clock import utc_now
+from evidence.store import Store
 
 
 @click.group("catalogue")
@@ -38,7 +39,7 @@ def import_command(state: State, file: Path, source: str | None, full: bool) -> 
     config = state.load()
     with Store(config.settings.data) as store:
         report = import_file(store, file, source=source, full=full)
-        total = catalogue.procedure_count(store.db)
+        total = catalogue.procedure_count(store)
     console.print(f"Đã nhập {file}: thêm {report.added}, đổi tên {report.renamed}, cập nhật {report.updated}, "
                   f"bãi bỏ {report.withdrawn}, khôi phục {report.restored}, không đổi {report.unchanged}. "
                   f"Danh mục có {total} thủ tục đang hiệu lực.")
@@ -61,7 +62,7 @@ def harvest_command(state: State, url: str, fresh: bool, rps: float | None) -> N
     config = state.load(**({"politeness": {"per_host_rps": rps}} if rps else {}))
     summary = harvest(config.settings, url, resume=not fresh)
     with Store(config.settings.data) as store:
-        total = catalogue.procedure_count(store.db)
+        total = catalogue.procedure_count(store)
     console.print(f"Thu thập {url}: {summary.pages} trang, lưu {summary.stored} thủ tục, bỏ qua {summary.rejected} "
                   f"trang lỗi dữ liệu, {summary.failed_requests} yêu cầu thất bại. Danh mục có {total} thủ tục.")
     if summary.failed_requests or summary.finish_reason not in ("finished", ""):
@@ -78,7 +79,7 @@ def history_command(state: State, code: str) -> None:
     """
     config = state.load()
     with Store(config.settings.data) as store:
-        row, changes = catalogue.procedure(store.db, code), catalogue.history(store.db, code)
+        row, changes = catalogue.procedure(store, code), catalogue.history(store, code)
     if row is None:
         raise ConfigError(f"không có mã {code} trong danh mục", field="CODE", fix="xem `kiemtra lookup \"TÊN\"`")
     console.print(f"{row['code']} — {row['name']} ({'đang hiệu lực' if row['status'] == 'active' else 'đã bãi bỏ'})")
@@ -99,7 +100,7 @@ def lookup_command(state: State, name: str, code: str | None, as_json: bool) -> 
     """
     config = state.load()
     with Store(config.settings.data) as store:
-        if not catalogue.procedure_count(store.db):
+        if not catalogue.procedure_count(store):
             raise ConfigError("danh mục thủ tục đang trống", fix="chạy `kiemtra catalogue import TỆP` hoặc `kiemtra catalogue harvest URL` trước")
         found = matcher_for(store, config.settings.matching).match(Declared(name, code))
     if as_json:
@@ -153,7 +154,7 @@ def _decide(state: State, service_id: str, action: str, codes: tuple[str, ...], 
     with Store(config.settings.data) as store:
         store.sync_agencies(agency_rows(config))
         for code in codes:
-            row = catalogue.procedure(store.db, code)
+            row = catalogue.procedure(store, code)
             if row is None or row["status"] != "active":
                 raise ConfigError(f"mã {code} không có (hoặc đã bãi bỏ) trong danh mục", field="CODE",
                                   fix="tìm mã đúng bằng `kiemtra lookup \"TÊN\"`")
@@ -229,14 +230,14 @@ def counted_command(state: State, agency: str | None, as_json: bool) -> None:
         config.agency(agency)
     with Store(config.settings.data) as store:
         store.sync_agencies(agency_rows(config))
-        if not catalogue.procedure_count(store.db):
+        if not catalogue.procedure_count(store):
             raise ConfigError("danh mục thủ tục đang trống", fix="chạy `kiemtra catalogue import TỆP` trước")
         for row in matches.stored_service_ids(store, agency):
             if matches.match_of(store, row["id"]) is None:
                 match_all(store, agency, config.settings.matching)
                 break
         result = counted(store, agency)
-        names = {r["code"]: r["name"] for c in result.counted for r in [catalogue.procedure(store.db, c.code) or {}] if r}
+        names = {r["code"]: r["name"] for c in result.counted for r in [catalogue.procedure(store, c.code) or {}] if r}
     if as_json:
         click.echo(json.dumps({
             "counted": [{"agency": c.agency_id, "code": c.code, "name": names.get(c.code, ""),

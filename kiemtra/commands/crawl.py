@@ -19,12 +19,12 @@ from crawler.nightly.jobs import FINAL_WORDS
 from crawler.nightly.lock import CrawlLock, new_holder
 from crawler.browser.navigate import host_of
 from crawler.nightly.plan import agency_rows, plan
-from crawler.nightly.runner import Runner, RunOptions, claimable, utc_clock
+from crawler.nightly.runner import Runner, RunOptions, claimable
 from crawler.nightly.recovery import recover
 from crawler.nightly.summary import summary_table
 from evidence import queue
-from evidence.seal.manifest import LOCAL_TZ
-from evidence.scores import pending_rechecks, settle_service_rechecks
+from evidence.clock import LOCAL_TZ, parse, utc_clock
+from evidence.rechecks import pending_recheck_requests, settle_service_recheck_requests
 from evidence.store import Store
 
 _BUDGET = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -61,7 +61,7 @@ def enqueue_plan(config: Config, store: Store, agency_id: str | None, now: datet
 def enqueue_disputed(config: Config, store: Store, agency_id: str | None, now: datetime) -> int:
     """A job for each service an agency disputed (R13) that has none open, even in an --only-queued pass."""
     added = 0
-    for request in pending_rechecks(store):
+    for request in pending_recheck_requests(store):
         if request["kind"] != "service" or (agency_id and request["agency_id"] != agency_id):
             continue
         try:
@@ -97,7 +97,7 @@ def crawl_and_report(config: Config, agency_id: str | None = None, *, deadline: 
             with progress_bar(console, total) as on_done:
                 runner = Runner(store, settings, targets, options, lock, on_done)
                 summary = asyncio.run(runner.run())
-            answered = settle_service_rechecks(store)
+            answered = settle_service_recheck_requests(store)
         finally:
             lock.release()
     console.print(summary_table(summary, {a.id: a.name for a in config.agencies}))
@@ -166,7 +166,7 @@ def queue_command(state: State, agency: str | None, show_all: bool, as_json: boo
             continue
         when = row["lease_until"] if row["status"] == "leased" else row["due_at"]
         table.add_row(str(row["id"]), row["kind"], row["target_id"], STATUS_WORDS.get(row["status"], row["status"]),
-                      str(row["attempts"]), local(queue.parse(when)) if when else "",
+                      str(row["attempts"]), local(parse(when)) if when else "",
                       FINAL_WORDS.get(row["final"] or "", row["final"] or ""))
     console.print(table)
 
@@ -191,7 +191,7 @@ def recheck_command(state: State, service_id: str | None, reason: str | None, li
         table = Table("dịch vụ", "cơ quan", "lý do", "lượt công nhận", "lượt hậu kiểm", "huỷ lúc")
         for row in rows:
             table.add_row(row["service_id"], row["agency_id"], row["reason"], row["recognized_run_id"] or "",
-                          row["recheck_run_id"], local(queue.parse(row["cancelled_at"])))
+                          row["recheck_run_id"], local(parse(row["cancelled_at"])))
         console.print(table)
         return
     if not service_id or not reason:
@@ -202,7 +202,7 @@ def recheck_command(state: State, service_id: str | None, reason: str | None, li
         latest = next((r for r in store.latest_service_results(agency.id) if r["id"] == service_id), None)
         if latest is None or latest["outcome"] != "pass":
             raise click.UsageError(f"dịch vụ {service_id} chưa được công nhận; hậu kiểm chỉ dành cho dịch vụ đã công nhận")
-        job_id = queue.enqueue(store, "recheck", service_id, agency.id, host_of(service.url), utc_clock(), reason=reason)
+        job_id = queue.enqueue(store, queue.POST_CHECK, service_id, agency.id, host_of(service.url), utc_clock(), reason=reason)
     if job_id is None:
         console.print(f"{service_id} đã có việc hậu kiểm đang chờ.")
         return

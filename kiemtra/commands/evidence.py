@@ -17,7 +17,8 @@ from kiemtra.errors import SetupError
 from evidence.seal.bundle import export_bundle, runs_for, verify_bundle
 from evidence.seal.manifest import seal_run, unsealed_runs
 from evidence.seal.signing import DEFAULT_KEY_FILE, init_key, load_signer
-from evidence.store import Store, utc_now
+from evidence import disputes
+from evidence.store import Store
 from evidence.seal.verify import Report, verify
 
 TOKEN_ENV = "KIEMTRA_SERVE_TOKEN"
@@ -170,12 +171,8 @@ def dispute_command(state: State, service_id: str, note: str, run_id: str | None
     Example: kiemtra evidence dispute bac-ninh-003 --note "Cơ quan cho rằng đã có thanh toán trực tuyến"
     """
     with Store(state.load().settings.data) as store:
-        service = next(store.db["services"].rows_where("id = ?", [service_id]), None)
-        if service is None:
+        if disputes.open_service_dispute(store, service_id, note, run_id=run_id, opened_by=opened_by) is None:
             raise click.UsageError(f"không có dịch vụ {service_id} trong kho")
-        with store.db.conn:
-            store.db["disputes"].insert({"service_id": service_id, "run_id": run_id, "agency_id": service["agency_id"],
-                                         "opened_at": utc_now(), "opened_by": opened_by, "note": note})
     console.print(f"Đã ghi nhận khiếu nại về {service_id}.")
 
 

@@ -53,14 +53,14 @@ def survey_import(state: State, files: tuple[Path, ...], year: int | None) -> No
     Example: kiemtra survey import phieu-3A-bac-ninh.xlsx
     """
     from office.survey import read_form
-    from evidence import scores as score_store
+    from evidence import surveys
 
     config = state.load()
     scoring = config.scoring
     forms = [(path, read_form(path, config, scoring, year=year)) for path in files]
     with Store(config.settings.data) as store:
         for path, form in forms:
-            stored = score_store.save_survey(store, form.year, form.agency_id, form.rows(path.name))
+            stored = surveys.save_survey(store, form.year, form.agency_id, form.rows(path.name))
             console.print(f"{form.agency_id} năm {form.year}: đã nhập {stored} số liệu từ {path.name} ({form.sheet}).")
             for code in form.empty:
                 console.print(f"  để trống {code} ({form.cells[code]}): các tiêu chí dùng số liệu này được 0 điểm (R10)")

@@ -16,6 +16,7 @@ from kiemtra.commands.base import State, console, pass_state
 from crawler.nightly.plan import agency_rows
 from crawler.bot.playbook import as_action
 from crawler.nightly.summary import verdict_word
+from evidence import agencies, runs
 from evidence.store import Store
 
 MODE_WORDS = {"direct": "trực tiếp", "by_report": "theo báo cáo (R8)", "none": "không khớp CSDL",
@@ -110,8 +111,8 @@ def verdicts_command(state: State, recompute: bool) -> None:
     with Store(config.settings.data) as store:
         # A run cut off by a crash or a stop (`interrupted`) never had a verdict to recompute.
         for run in [r for r in store.runs(kind="service") if r["outcome"] not in ("running", "interrupted")]:
-            service = store.db["services"].get(run["target_id"])
-            before = store.db["verdicts"].get(run["id"]) if store.db["verdicts"].count_where("run_id = ?", [run["id"]]) else None
+            service = agencies.service(store, run["target_id"]) or {"declared_level": None}
+            before = runs.verdict_of(store, run["id"])
             catalogue = before["catalogue"] if before else None
             verdict = judge(Observation.from_rows(store.steps(run["id"]), service["declared_level"], catalogue))
             total += 1

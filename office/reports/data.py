@@ -13,6 +13,7 @@ from typing import Any
 from checks.scoring import TOTAL
 from configuration.loader import Config
 from configuration.scoring import ScoringConfig
+from evidence import confirmations, disputes
 from evidence import scores as score_store
 from evidence.store import Store
 
@@ -57,8 +58,8 @@ def load_report(store: Store, config: Config, scoring: ScoringConfig, year: int)
     totals = score_store.score_rows(store, "score_totals", year)
     items = score_store.score_rows(store, "score_items", year)
     figures = score_store.score_rows(store, "score_figures", year)
-    open_disputes = score_store.disputes(store, year, "open")
-    answers = score_store.confirmations(store, year)
+    open_disputes = disputes.item_disputes(store, year, "open")
+    answers = confirmations.confirmations(store, year)
     agencies = []
     for agency in config.agencies:
         report = AgencyReport(
