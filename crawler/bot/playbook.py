@@ -20,16 +20,16 @@ fails when the config loads, with file, line and fix.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable
 
 from playwright.async_api import Error as PlaywrightError
 
 from configuration import yamlfile
 from crawler.bot.citizen import FLOW
 from crawler.bot.identity import test_document
-from crawler.bot.session import Session, StepResult, find_receipt
+from crawler.bot.session import Session, Step, StepResult, find_receipt
 from kiemtra.errors import ConfigError
 
 Primitive = Callable[[Session, "PlaybookStep"], Awaitable[None]]
@@ -113,18 +113,19 @@ async def _read(session: Session, step: PlaybookStep) -> None:
         session.facts["dossier_url"] = session.page.url
 
 
-def as_action(steps: list[PlaybookStep]) -> Callable[[Session], Awaitable[StepResult]]:
-    """A flow step made of primitive steps: ok when each ran, not_found at the first that could not."""
+def as_step(primitives: list[PlaybookStep]) -> Step:
+    """A flow step made of primitives: ok when each ran, not_found at the first that could not."""
     async def run(session: Session) -> StepResult:
-        done = []
-        for index, step in enumerate(steps):
+        done: list[str] = []
+        for index, call in enumerate(primitives):
             try:
-                await PRIMITIVES[step.action](session, step)
+                await PRIMITIVES[call.action](session, call)
             except PlaywrightError as error:
-                return StepResult("not_found", {"playbook_step": index, "action": step.action, "target": step.target,
+                return StepResult("not_found", {"playbook_step": index, "action": call.action, "target": call.target,
                                                 "error": str(error).splitlines()[0][:200], "done": done})
-            done.append(f"{step.action} {step.target}")
-        return StepResult("ok", {"playbook": done, **({"receipt": session.facts["receipt"]} if "receipt" in session.facts else {})})
+            done.append(f"{call.action} {call.target}")
+        learnt = {"receipt": session.facts["receipt"]} if "receipt" in session.facts else {}
+        return StepResult("ok", {"playbook": done, **learnt})
     return run
 
 
@@ -158,9 +159,3 @@ def load_playbook(path: Path) -> dict[str, list[PlaybookStep]]:
         out[name] = parsed
     return out
 
-
-def overrides(config_dir: Path, name: str | None) -> dict[str, Any]:
-    """The flow overrides of playbook `name` (none for no playbook)."""
-    if not name:
-        return {}
-    return {step: as_action(items) for step, items in load_playbook(config_dir / "playbooks" / f"{name}.yaml").items()}

@@ -14,7 +14,7 @@ from crawler.browser.launch import ensure_ffmpeg, launch_options
 from crawler.visits.service import ServiceCheck, check_service
 from kiemtra.commands.base import State, console, pass_state
 from crawler.nightly.plan import agency_rows
-from crawler.bot.playbook import as_action
+from crawler.bot.playbook import as_step
 from crawler.nightly.summary import verdict_word
 from evidence.store import Store
 
@@ -29,7 +29,7 @@ async def _rerun(config, service_id: str, store: Store) -> ServiceCheck:  # type
         browser = await playwright.chromium.launch(**launch_options(config.settings))
         try:
             attempt = 1 + sum(1 for _ in store.runs(kind="service", target_id=service_id))
-            playbook = {step: as_action(items) for step, items in config.playbook_for(agency, service).items()}
+            playbook = {step: as_step(items) for step, items in config.playbook_for(agency, service).items()}
             return await check_service(browser, agency, service, store, config.settings, attempt=attempt,
                                        overrides=playbook)
         finally:
