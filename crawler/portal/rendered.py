@@ -11,12 +11,12 @@ import asyncio
 from typing import Sequence
 from urllib.parse import urlsplit
 
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 from checks.portal.find import fold
 from checks.portal.observation import BrowserObservation
 from checks.portal.observation import Page as PageObservation
-from crawler.browser.launch import context_options, launch_options
+from crawler.browser.launch import chromium, context_options
 from kiemtra.errors import VisitError
 from crawler.browser.navigate import HostLimiter, goto, host_of
 from configuration.settings import Settings
@@ -104,23 +104,19 @@ async def observe(home_url: str, settings: Settings, store: Store, run_id: str, 
     limiter = HostLimiter(settings.politeness.per_host_rps, settings.politeness.per_host_concurrency)
     fields: dict = {"mobile_width": MOBILE[0]}
     rendered: list[PageObservation] = []
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(**launch_options(settings))
+    async with chromium(settings) as browser:
+        if render:
+            rendered = await _render(browser, render, settings, limiter)
         try:
-            if render:
-                rendered = await _render(browser, render, settings, limiter)
+            fields.update(await _mobile(browser, home_url, settings, store, run_id, limiter))
+        except (VisitError, asyncio.TimeoutError) as error:
+            fields["error"] = f"{getattr(error, 'kind', 'timeout')}: {error}"
+        if query:
             try:
-                fields.update(await _mobile(browser, home_url, settings, store, run_id, limiter))
-            except (VisitError, asyncio.TimeoutError) as error:
-                fields["error"] = f"{getattr(error, 'kind', 'timeout')}: {error}"
-            if query:
-                try:
-                    fields.update(await _search(browser, home_url, query, expected_url, settings, store, run_id, limiter))
-                except Exception as error:  # noqa: BLE001 - any failure of the bot's search is "could not verify"
-                    fields["search_query"] = query
-                    fields["search_error"] = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
-        finally:
-            await browser.close()
+                fields.update(await _search(browser, home_url, query, expected_url, settings, store, run_id, limiter))
+            except Exception as error:  # noqa: BLE001 - any failure of the bot's search is "could not verify"
+                fields["search_query"] = query
+                fields["search_error"] = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
     return BrowserObservation(**fields), rendered
 
 
