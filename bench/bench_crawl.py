@@ -62,7 +62,7 @@ def _child(config_dir: str, data: str, mode: str, limit: int) -> None:
             count = 0
             for target in targets:
                 async with chromium(settings) as browser:
-                    limiter = HostLimiter(settings.politeness.per_host_rps, settings.politeness.per_host_concurrency)
+                    limiter = HostLimiter(settings.politeness.per_host_rps)
                     await run_target(browser, target, store, settings, limiter, attempt=1, job_id=None)
                 count += 1
             return count

@@ -61,7 +61,6 @@ class Session:
     page: Page
     service_name: str
     service_url: str
-    declared_level: int
     settings: Settings
     recorder: StepRecorder
     citizen: Citizen

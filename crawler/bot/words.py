@@ -9,7 +9,6 @@ from __future__ import annotations
 INTENTS: dict[str, tuple[str, ...]] = {
     "register": ("dang ky tai khoan", "tao tai khoan", "dang ky thanh vien", "dang ky nguoi dung", "dang ky"),
     "login": ("dang nhap", "dang nhap he thong", "sign in", "login"),
-    "logout": ("dang xuat", "thoat"),
     "submit_start": ("nop ho so truc tuyen", "nop truc tuyen", "nop ho so", "thuc hien truc tuyen", "thuc hien",
                      "dang ky truc tuyen", "nop don"),
     "next": ("thuc hien buoc tiep theo", "buoc tiep theo", "tiep tuc", "tiep theo", "tiep"),
@@ -20,9 +19,6 @@ INTENTS: dict[str, tuple[str, ...]] = {
     "search": ("tra cuu", "tim kiem", "xem"),
     "pay": ("thanh toan truc tuyen", "thanh toan le phi", "thanh toan", "nop phi", "nop le phi"),
     "confirm_pay": ("xac nhan thanh toan", "thanh toan ngay", "dong y thanh toan", "thanh toan"),
-    "result_online": ("nhan ket qua truc tuyen", "tra ket qua truc tuyen", "tai ket qua", "ket qua dien tu",
-                      "nhan ket qua qua mang"),
-    "result_post": ("dich vu buu chinh cong ich", "qua dich vu buu chinh", "buu chinh", "gui qua buu dien"),
     "download_form": ("tai mau", "tai ve", "mau don", "to khai", "tai xuong"),
 }
 

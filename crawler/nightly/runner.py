@@ -68,7 +68,7 @@ class Runner:
         self.busy: dict[str, int] = {}
         self.stopping = asyncio.Event()
         self.changed = asyncio.Condition()
-        self.limiter = HostLimiter(settings.politeness.per_host_rps, settings.politeness.per_host_concurrency)
+        self.limiter = HostLimiter(settings.politeness.per_host_rps)
         self.lease = timedelta(seconds=settings.queue.lease_s)
         self.workers: list[asyncio.Task] = []
 

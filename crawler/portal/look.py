@@ -2,7 +2,7 @@
 evidence, judge every criterion, store the scores.
 
 Inspector A is this crawl; inspector B may be a second crawl at another time with another viewport
-(`role="B"`), or a person's imported scores (`crawler/review_import.py`).
+(`role="B"`), or a person's imported scores (`office/review.py`).
 """
 
 from __future__ import annotations

@@ -101,7 +101,7 @@ async def _render(browser: Browser, urls: Sequence[tuple[str, int]], settings: S
 async def observe(home_url: str, settings: Settings, store: Store, run_id: str, *, query: str = "",
                   expected_url: str = "", render: Sequence[tuple[str, int]] = ()) -> tuple[BrowserObservation, list[PageObservation]]:
     """Mobile layout, search and rendering of JavaScript pages, in one browser."""
-    limiter = HostLimiter(settings.politeness.per_host_rps, settings.politeness.per_host_concurrency)
+    limiter = HostLimiter(settings.politeness.per_host_rps)
     fields: dict = {"mobile_width": MOBILE[0]}
     rendered: list[PageObservation] = []
     async with chromium(settings) as browser:

@@ -72,9 +72,8 @@ async def check_service(browser: Browser, agency: AgencyConfig, service: Service
         page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.dismiss()))
         citizen = make_citizen(settings.identity, run_id)
         recorder = StepRecorder(store, run_id, capture, secrets=tuple(citizen.secret_values()))
-        session = Session(page=page, service_name=service.name, service_url=service.url,
-                          declared_level=service.declared_level, settings=settings, recorder=recorder,
-                          citizen=citizen, limiter=limiter)
+        session = Session(page=page, service_name=service.name, service_url=service.url, settings=settings,
+                          recorder=recorder, citizen=citizen, limiter=limiter)
         try:
             await run_flow(session, overrides, only_open=catalogue == "none")
         finally:
