@@ -24,7 +24,8 @@ INTENTS: dict[str, tuple[str, ...]] = {
 
 # Page texts that say what happened.
 SIGNS: dict[str, tuple[str, ...]] = {
-    "registered": ("dang ky thanh cong", "dang ky tai khoan thanh cong", "tao tai khoan thanh cong", "tai khoan da duoc tao", "kich hoat tai khoan",
+    "registered": ("dang ky thanh cong", "dang ky tai khoan thanh cong", "tao tai khoan thanh cong", "tai khoan da duoc tao",
+                   "kich hoat tai khoan",
                    "vui long kiem tra email", "kiem tra hop thu", "da gui thu kich hoat", "da gui email"),
     "needs_email": ("kiem tra email", "kiem tra hop thu", "thu kich hoat", "lien ket kich hoat", "xac nhan email",
                     "chua kich hoat"),

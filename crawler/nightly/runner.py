@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Mapping
 
 from playwright.async_api import Browser
 
-from crawler.nightly import jobs, retry
+from configuration.settings import Settings
 from crawler.browser.launch import chromium
-from crawler.nightly.work import CrawlSummary, JobDone, run_target
-from crawler.nightly.lock import CrawlLock
 from crawler.browser.navigate import HostLimiter
+from crawler.nightly import jobs, retry
+from crawler.nightly.lock import CrawlLock
 from crawler.nightly.plan import Target
 from crawler.nightly.recovery import interrupt
-from configuration.settings import Settings
+from crawler.nightly.work import CrawlSummary, JobDone, run_target
 from evidence import queue
 from evidence.store import Store
 

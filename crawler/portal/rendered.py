@@ -8,7 +8,7 @@ an observation, never a verdict; a failure of the bot itself lands in `error` / 
 from __future__ import annotations
 
 import asyncio
-from typing import Sequence
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, Page
@@ -16,12 +16,12 @@ from playwright.async_api import Browser, Page
 from checks.portal.find import fold
 from checks.portal.observation import BrowserObservation
 from checks.portal.observation import Page as PageObservation
-from crawler.browser.launch import chromium, context_options
-from kiemtra.errors import VisitError
-from crawler.browser.navigate import HostLimiter, goto, host_of
 from configuration.settings import Settings
+from crawler.browser.launch import chromium, context_options
+from crawler.browser.navigate import HostLimiter, goto, host_of
 from crawler.spiders.extract import extract_page
 from evidence.store import Store
+from kiemtra.errors import VisitError
 
 MOBILE = (375, 812)
 SEARCH_INPUTS = ("input[type=search]", "input[name*=search i]", "input[name*=timkiem i]", "input[name*=keyword i]",
@@ -41,7 +41,8 @@ async def _mobile(browser: Browser, url: str, settings: Settings, store: Store, 
     try:
         page = await context.new_page()
         await goto(page, url, timeout_s=settings.timeouts.navigation_s, limiter=limiter)
-        width = await page.evaluate("() => Math.max(document.documentElement.scrollWidth, document.body ? document.body.scrollWidth : 0)")
+        width = await page.evaluate("() => Math.max(document.documentElement.scrollWidth, "
+                                    "document.body ? document.body.scrollWidth : 0)")
         meta = await page.evaluate("() => !!document.querySelector('meta[name=viewport]')")
         png = await page.screenshot(full_page=False, timeout=15000)
         shot = store.keep_bytes(run_id, png, ".png", "portal_mobile").sha256
@@ -98,8 +99,8 @@ async def _render(browser: Browser, urls: Sequence[tuple[str, int]], settings: S
     return out
 
 
-async def observe(home_url: str, settings: Settings, store: Store, run_id: str, *, query: str = "",
-                  expected_url: str = "", render: Sequence[tuple[str, int]] = ()) -> tuple[BrowserObservation, list[PageObservation]]:
+async def observe(home_url: str, settings: Settings, store: Store, run_id: str, *, query: str = "", expected_url: str = "",
+                  render: Sequence[tuple[str, int]] = ()) -> tuple[BrowserObservation, list[PageObservation]]:
     """Mobile layout, search and rendering of JavaScript pages, in one browser."""
     limiter = HostLimiter(settings.politeness.per_host_rps)
     fields: dict = {"mobile_width": MOBILE[0]}

@@ -13,18 +13,18 @@ from pathlib import Path
 from playwright.async_api import Browser
 
 from checks.service_level import RULE_VERSION, Observation, ServiceVerdict, judge
-from kiemtra import __version__
+from configuration.loader import AgencyConfig, ServiceConfig
+from configuration.settings import Settings
 from crawler.bot.citizen import run_flow
 from crawler.bot.identity import make_citizen, redact_zip
 from crawler.bot.session import Session
-from office.matching import ensure_match
 from crawler.browser.launch import context_options
-from configuration.loader import AgencyConfig, ServiceConfig
 from crawler.browser.navigate import HostLimiter
-from crawler.visits.sealing import seal_in_background
-from configuration.settings import Settings
 from crawler.browser.recorder import StepRecorder
+from crawler.visits.sealing import seal_in_background
 from evidence.store import Store
+from kiemtra import __version__
+from office.matching import ensure_match
 
 
 @dataclass(frozen=True)
