@@ -1,4 +1,5 @@
-"""The words real Vietnamese portals use for each action, folded (no diacritics, lower case).
+"""The words real Vietnamese portals use, folded (no diacritics, lower case): on what a step looks for
+(intents) and in what a page says happened (signs).
 
 Matching is on folded text, so NFC, NFD and text typed without diacritics meet. Longer, more
 specific phrases come first: the first phrase found decides how good a candidate is.
