@@ -31,9 +31,7 @@ from bench.machine import describe, tree_rss_mb  # noqa: E402
 
 def _child(config_dir: str, data: str, mode: str, limit: int) -> None:
     """Run one way in this process and print its wall time and checks done, as JSON."""
-    from playwright.async_api import async_playwright
-
-    from crawler.browser.launch import ensure_ffmpeg, launch_options
+    from crawler.browser.launch import chromium
     from configuration.loader import load_all
     from crawler.nightly.work import run_target
     from crawler.nightly.lock import new_holder
@@ -61,14 +59,11 @@ def _child(config_dir: str, data: str, mode: str, limit: int) -> None:
         done = len(summary.done)
     else:
         async def baseline() -> int:
-            ensure_ffmpeg()
             count = 0
             for target in targets:
-                async with async_playwright() as playwright:
-                    browser = await playwright.chromium.launch(**launch_options(settings))
-                    limiter = HostLimiter(settings.politeness.per_host_rps, settings.politeness.per_host_concurrency)
+                async with chromium(settings) as browser:
+                    limiter = HostLimiter(settings.politeness.per_host_rps)
                     await run_target(browser, target, store, settings, limiter, attempt=1, job_id=None)
-                    await browser.close()
                 count += 1
             return count
         done = asyncio.run(baseline())

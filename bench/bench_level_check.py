@@ -19,10 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from playwright.async_api import async_playwright  # noqa: E402
-
 from bench.machine import PeakMemory, describe  # noqa: E402
-from crawler.browser.launch import ensure_ffmpeg, launch_options  # noqa: E402
+from crawler.browser.launch import chromium  # noqa: E402
 from crawler.visits.service import check_service  # noqa: E402
 from kiemtra.commands.world import write_world_config  # noqa: E402
 from configuration.loader import load_all  # noqa: E402
@@ -37,8 +35,7 @@ CAPTURE_OFF = {"screenshots": False, "html": False, "video": False, "trace": Fal
 async def run(config_dir: Path, data: Path, capture: dict, ids: list[str]) -> list[float]:
     config = load_all(config_dir, {"data": str(data), "capture": capture})
     seconds = []
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(**launch_options(config.settings))
+    async with chromium(config.settings) as browser:
         with Store(config.settings.data) as store:
             store.sync_agencies([{**a.model_dump(exclude={"services"}), "services": [s.model_dump() for s in a.services]}
                                  for a in config.agencies])
@@ -49,7 +46,6 @@ async def run(config_dir: Path, data: Path, capture: dict, ids: list[str]) -> li
                 seconds.append(time.perf_counter() - t0)
                 if done.verdict.level != 3:
                     raise SystemExit(f"{service_id}: expected level 3, got {done.verdict.level} ({done.verdict.mode})")
-        await browser.close()
     return seconds
 
 
@@ -59,7 +55,6 @@ def main() -> None:
     args = parser.parse_args()
     from demoworld import start_world
 
-    ensure_ffmpeg()
     world = start_world(base_port=0)
     scratch = Path(tempfile.mkdtemp(prefix="kiemtra-bench-"))
     config_dir = write_world_config(world, scratch / "config")

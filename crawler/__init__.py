@@ -1,7 +1,5 @@
-"""kiemtra's visiting side: the CLI, the night's plan, the browser, the bots and spiders.
+"""kiemtra's visiting side: the night's plan and queue runner, the browser, the bots and spiders.
 
 Nothing here decides a verdict or points; that is `checks/`. Nothing here writes SQL; that is
-`evidence/`.
+`evidence/`. The CLI is `kiemtra/`; the version is `kiemtra.__version__`.
 """
-
-__version__ = "0.1.0"

@@ -6,9 +6,8 @@ import asyncio
 import time
 
 import pytest
-from playwright.async_api import async_playwright
 
-from crawler.browser.launch import launch_options
+from crawler.browser.launch import chromium
 from crawler.visits.service import check_service
 from configuration.loader import AgencyConfig, ServiceConfig
 from configuration.settings import Settings
@@ -26,8 +25,7 @@ def check_all(urls: dict[str, str], data) -> dict[str, tuple]:
 
     async def run() -> dict[str, tuple]:
         out = {}
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(**launch_options(settings))
+        async with chromium(settings) as browser:
             with Store(data) as store:
                 store.sync_agencies([{**agency.model_dump(), "services": []}])
                 for name, url in urls.items():
@@ -36,7 +34,6 @@ def check_all(urls: dict[str, str], data) -> dict[str, tuple]:
                     t0 = time.monotonic()
                     done = await asyncio.wait_for(check_service(browser, agency, service, store, settings), 90)
                     out[name] = (done.verdict, time.monotonic() - t0, store.steps(done.run_id))
-            await browser.close()
         return out
 
     return asyncio.run(run())

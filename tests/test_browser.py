@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import subprocess
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from crawler.browser.launch import ensure_ffmpeg, find_chromium, launch_options, context_options
+from crawler.browser.launch import chromium, context_options, ensure_ffmpeg, find_chromium
 from configuration.settings import Settings
 
 
@@ -23,18 +23,20 @@ def test_recorded_video_is_playable(tmp_path):
         pytest.skip("ffprobe is absent (apt-get install ffmpeg)")
     assert ensure_ffmpeg() is not None
     settings = Settings()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**launch_options(settings))
-        context = browser.new_context(**context_options(settings, video_dir=tmp_path))
-        page = context.new_page()
-        page.set_content("<h1>Kiểm tra video</h1><p id=t>0</p>")
-        for tick in range(10):
-            page.evaluate(f"document.getElementById('t').textContent = '{tick}'")
-            page.wait_for_timeout(100)
-        video = page.video
-        context.close()
-        path = video.path()
-        browser.close()
+
+    async def record() -> str:
+        async with chromium(settings) as browser:
+            context = await browser.new_context(**context_options(settings, video_dir=tmp_path))
+            page = await context.new_page()
+            await page.set_content("<h1>Kiểm tra video</h1><p id=t>0</p>")
+            for tick in range(10):
+                await page.evaluate(f"document.getElementById('t').textContent = '{tick}'")
+                await page.wait_for_timeout(100)
+            video = page.video
+            await context.close()
+            return await video.path()
+
+    path = asyncio.run(record())
     probe = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
                             "-show_entries", "stream=codec_name,nb_read_frames,width", "-of", "json", str(path)],
                            capture_output=True, text=True, check=True)

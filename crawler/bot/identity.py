@@ -80,7 +80,8 @@ def redact_zip(path: Path, secrets: set[str]) -> None:
 # A one-page PDF is accepted by every upload control seen; it says what it is.
 TEST_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
             b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
-            b"4 0 obj<</Length 62>>stream\nBT /F1 18 Tf 72 760 Td (Tai lieu kiem tra - khong co gia tri) Tj ET\nendstream endobj\n"
+            b"4 0 obj<</Length 62>>stream\nBT /F1 18 Tf 72 760 Td (Tai lieu kiem tra - khong co gia tri) Tj ET\n"
+            b"endstream endobj\n"
             b"5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
             b"trailer<</Root 1 0 R>>\n%%EOF\n")
 

@@ -47,11 +47,17 @@ def _imap_messages(settings: Mailbox, address: str) -> list[Mail]:
         out = []
         for number in data[0].split():
             _, parts = box.fetch(number, "(RFC822)")
-            message = email.message_from_bytes(parts[0][1])  # type: ignore[index]
+            envelope = parts[0]   # (b"1 (RFC822 {n}", the message's bytes)
+            if not isinstance(envelope, tuple):
+                continue
+            message = email.message_from_bytes(envelope[1])
             body = ""
             for part in message.walk():
-                if part.get_content_type() in ("text/plain", "text/html"):
-                    body += part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8", "replace")
+                if part.get_content_type() not in ("text/plain", "text/html"):
+                    continue
+                payload = part.get_payload(decode=True)   # the bytes of a text part
+                if isinstance(payload, bytes):
+                    body += payload.decode(part.get_content_charset() or "utf-8", "replace")
             out.append(Mail(str(message.get("Subject", "")), body, tuple(_LINK.findall(body))))
         return out
 

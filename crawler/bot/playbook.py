@@ -15,7 +15,7 @@ from configuration import playbooks as declared
 from configuration.playbooks import PlaybookStep
 from crawler.bot.citizen import FLOW
 from crawler.bot.identity import test_document
-from crawler.bot.session import Session, StepResult, find_receipt
+from crawler.bot.session import Session, Step, StepResult, find_receipt
 
 Primitive = Callable[[Session, PlaybookStep], Awaitable[None]]
 PRIMITIVES: dict[str, Primitive] = {}
@@ -88,17 +88,17 @@ async def _read(session: Session, step: PlaybookStep) -> None:
         session.facts["dossier_url"] = session.page.url
 
 
-def as_action(steps: list[PlaybookStep]) -> Callable[[Session], Awaitable[StepResult]]:
-    """A flow step made of primitive steps: ok when each ran, not_found at the first that could not."""
+def as_step(primitives: list[PlaybookStep]) -> Step:
+    """A flow step made of primitives: ok when each ran, not_found at the first that could not."""
     async def run(session: Session) -> StepResult:
         done: list[str] = []
-        for index, step in enumerate(steps):
+        for index, call in enumerate(primitives):
             try:
-                await PRIMITIVES[step.action](session, step)
+                await PRIMITIVES[call.action](session, call)
             except PlaywrightError as error:
-                return StepResult("not_found", {"playbook_step": index, "action": step.action, "target": step.target,
+                return StepResult("not_found", {"playbook_step": index, "action": call.action, "target": call.target,
                                                 "error": str(error).splitlines()[0][:200], "done": done})
-            done.append(f"{step.action} {step.target}")
+            done.append(f"{call.action} {call.target}")
         learnt = {"receipt": session.facts["receipt"]} if "receipt" in session.facts else {}
         return StepResult("ok", {"playbook": done, **learnt})
     return run

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import unicodedata
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,13 +19,13 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, Response
 
 from checks.text import contains_any, fold_words
+from configuration.settings import Settings
 from crawler.bot import finder
 from crawler.bot.identity import Citizen, redact
 from crawler.bot.words import SIGNS
-from kiemtra.errors import VisitError
 from crawler.browser.navigate import HostLimiter, goto, translate
-from configuration.settings import Settings
 from crawler.browser.recorder import StepRecorder
+from kiemtra.errors import VisitError
 
 _RECEIPT = re.compile(r"(?:ma ho so|so bien nhan|ma bien nhan|so ho so|ma tra cuu|ma giao dich ho so)\s*[:：]?\s*"
                       r"([A-Za-z0-9][A-Za-z0-9.\-/_]{5,})", re.IGNORECASE)
@@ -51,12 +52,15 @@ class StepResult:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+# A flow step as the bot runs it: a heuristic of `crawler/bot/steps.py`, or a playbook's primitives.
+Step = Callable[["Session"], Awaitable[StepResult]]
+
+
 @dataclass
 class Session:
     page: Page
     service_name: str
     service_url: str
-    declared_level: int
     settings: Settings
     recorder: StepRecorder
     citizen: Citizen
@@ -74,7 +78,7 @@ class Session:
         """Wait for the page to finish what a click started (a navigation, or a single-page app's render)."""
         for state in ("load", "networkidle"):
             try:
-                await self.page.wait_for_load_state(state, timeout=3000 if state == "networkidle" else self.step_ms)  # type: ignore[arg-type]
+                await self.page.wait_for_load_state(state, timeout=3000 if state == "networkidle" else self.step_ms)
             except PlaywrightError:
                 pass
         # A single-page app keeps rendering after the network is quiet: wait until the page stops changing.
@@ -136,11 +140,11 @@ class Session:
                                    started=started, detail=detail)
         return result
 
-    async def guarded(self, name: str, action: Any, target: str = "") -> StepResult:
+    async def guarded(self, name: str, step: Step, target: str = "") -> StepResult:
         """Run one step; the bot's own failures become an `error` step, never an exception."""
         started = self.recorder.begin()
         try:
-            result = await asyncio.wait_for(action(self), timeout=self.settings.timeouts.check_s)
+            result = await asyncio.wait_for(step(self), timeout=self.settings.timeouts.check_s)
         except (VisitError, PlaywrightError, asyncio.TimeoutError) as error:
             failure = translate(error) if not isinstance(error, asyncio.TimeoutError) else translate(
                 TimeoutError("Timeout: bước kiểm tra quá thời gian"))

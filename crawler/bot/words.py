@@ -1,4 +1,5 @@
-"""The words real Vietnamese portals use for each action, folded (no diacritics, lower case).
+"""The words real Vietnamese portals use, folded (no diacritics, lower case): on what a step looks for
+(intents) and in what a page says happened (signs).
 
 Matching is on folded text, so NFC, NFD and text typed without diacritics meet. Longer, more
 specific phrases come first: the first phrase found decides how good a candidate is.
@@ -9,7 +10,6 @@ from __future__ import annotations
 INTENTS: dict[str, tuple[str, ...]] = {
     "register": ("dang ky tai khoan", "tao tai khoan", "dang ky thanh vien", "dang ky nguoi dung", "dang ky"),
     "login": ("dang nhap", "dang nhap he thong", "sign in", "login"),
-    "logout": ("dang xuat", "thoat"),
     "submit_start": ("nop ho so truc tuyen", "nop truc tuyen", "nop ho so", "thuc hien truc tuyen", "thuc hien",
                      "dang ky truc tuyen", "nop don"),
     "next": ("thuc hien buoc tiep theo", "buoc tiep theo", "tiep tuc", "tiep theo", "tiep"),
@@ -20,15 +20,13 @@ INTENTS: dict[str, tuple[str, ...]] = {
     "search": ("tra cuu", "tim kiem", "xem"),
     "pay": ("thanh toan truc tuyen", "thanh toan le phi", "thanh toan", "nop phi", "nop le phi"),
     "confirm_pay": ("xac nhan thanh toan", "thanh toan ngay", "dong y thanh toan", "thanh toan"),
-    "result_online": ("nhan ket qua truc tuyen", "tra ket qua truc tuyen", "tai ket qua", "ket qua dien tu",
-                      "nhan ket qua qua mang"),
-    "result_post": ("dich vu buu chinh cong ich", "qua dich vu buu chinh", "buu chinh", "gui qua buu dien"),
     "download_form": ("tai mau", "tai ve", "mau don", "to khai", "tai xuong"),
 }
 
 # Page texts that say what happened.
 SIGNS: dict[str, tuple[str, ...]] = {
-    "registered": ("dang ky thanh cong", "dang ky tai khoan thanh cong", "tao tai khoan thanh cong", "tai khoan da duoc tao", "kich hoat tai khoan",
+    "registered": ("dang ky thanh cong", "dang ky tai khoan thanh cong", "tao tai khoan thanh cong", "tai khoan da duoc tao",
+                   "kich hoat tai khoan",
                    "vui long kiem tra email", "kiem tra hop thu", "da gui thu kich hoat", "da gui email"),
     "needs_email": ("kiem tra email", "kiem tra hop thu", "thu kich hoat", "lien ket kich hoat", "xac nhan email",
                     "chua kich hoat"),

@@ -1,8 +1,8 @@
-"""The browser: finding Chromium, making Playwright's video work offline, and launch options.
+"""The browser: finding Chromium, making Playwright's video work offline, and launching it.
 
-Production and tests launch through `launch_options` / `context_options`, so both run the same
-browser the same way. No download ever happens here: a Playwright-managed Chromium is used when one
-is installed, else the system's.
+Production, tests and benchmarks launch through `chromium(settings)` and open contexts with
+`context_options`, so all run the same browser the same way. No download ever happens here: a
+Playwright-managed Chromium is used when one is installed, else the system's.
 """
 
 from __future__ import annotations
@@ -10,11 +10,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from kiemtra.errors import SetupError
+from playwright.async_api import Browser, async_playwright
+
 from configuration.settings import Settings
+from kiemtra.errors import SetupError
 
 # As root, and with no route to Google's hosts, Chromium's background calls only fail and slow it.
 CHROMIUM_ARGS = [
@@ -86,7 +90,25 @@ def ensure_ffmpeg() -> Path | None:
     return target
 
 
+@asynccontextmanager
+async def chromium(settings: Settings) -> AsyncIterator[Browser]:
+    """A launched Chromium for `settings`, closed on leaving; video made to work first when it is captured.
+
+        async with chromium(settings) as browser:
+            context = await browser.new_context(**context_options(settings))
+    """
+    if settings.capture.video:
+        ensure_ffmpeg()
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(**launch_options(settings))
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
 def launch_options(settings: Settings) -> dict[str, Any]:
+    """Chromium's launch arguments; `chromium()` uses them (and sync-API tests that cannot await)."""
     return {
         "executable_path": str(find_chromium(settings.browser.executable)),
         "headless": settings.browser.headless,
@@ -96,6 +118,7 @@ def launch_options(settings: Settings) -> dict[str, Any]:
 
 def context_options(settings: Settings, *, video_dir: Path | None = None,
                     viewport: tuple[int, int] | None = None) -> dict[str, Any]:
+    """A context's options: viewport, user agent, Vietnamese locale and time zone, video when asked."""
     width, height = viewport or (settings.browser.viewport_width, settings.browser.viewport_height)
     options: dict[str, Any] = {
         "viewport": {"width": width, "height": height},

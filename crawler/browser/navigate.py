@@ -9,16 +9,22 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
-from contextlib import asynccontextmanager
-from typing import AsyncIterator, Iterable
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, Response
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from kiemtra.errors import (BrowserCrashed, ConnectionFailed, DownloadInstead, HostNotAllowed,
-                            NavigationTimeout, RedirectLoop, VisitError)
+from kiemtra.errors import (
+    BrowserCrashed,
+    ConnectionFailed,
+    DownloadInstead,
+    HostNotAllowed,
+    NavigationTimeout,
+    RedirectLoop,
+    VisitError,
+)
 
 _CONNECTION_ERRORS = ("ERR_CONNECTION_REFUSED", "ERR_CONNECTION_RESET", "ERR_CONNECTION_CLOSED",
                       "ERR_NAME_NOT_RESOLVED", "ERR_ADDRESS_UNREACHABLE", "ERR_EMPTY_RESPONSE",
@@ -33,14 +39,16 @@ def host_of(url: str) -> str:
 
 
 class HostLimiter:
-    """Per-host politeness: navigations per second, and checks at once."""
+    """Per-host politeness: at most so many navigations per second to one host.
 
-    def __init__(self, per_host_rps: float, per_host_concurrency: int) -> None:
+    How many checks run at once on one host is the queue runner's to decide (it does not claim a
+    job whose host is full), so a limiter only paces.
+    """
+
+    def __init__(self, per_host_rps: float) -> None:
         self.interval = 1.0 / per_host_rps
-        self.concurrency = per_host_concurrency
         self._next: dict[str, float] = defaultdict(float)
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._slots: dict[str, asyncio.Semaphore] = {}
 
     async def pace(self, host: str) -> None:
         async with self._locks[host]:
@@ -48,12 +56,6 @@ class HostLimiter:
             if wait > 0:
                 await asyncio.sleep(wait)
             self._next[host] = time.monotonic() + self.interval
-
-    @asynccontextmanager
-    async def check_slot(self, host: str) -> AsyncIterator[None]:
-        slot = self._slots.setdefault(host, asyncio.Semaphore(self.concurrency))
-        async with slot:
-            yield
 
 
 def translate(error: Exception) -> VisitError:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
@@ -35,7 +35,6 @@ class StepRecorder:
     capture: Capture
     secrets: tuple[str, ...] = ()   # typed secrets, blanked in kept HTML (a page may echo a value)
     seq: int = 0
-    steps: list[dict[str, Any]] = field(default_factory=list)
 
     def begin(self) -> tuple[str, float]:
         return utc_now(), time.monotonic()
@@ -56,7 +55,6 @@ class StepRecorder:
                 row["html_sha256"] = await self._html(page, detail)
         row["detail"] = detail
         self.store.add_step(self.run_id, row)
-        self.steps.append(row)
         return row
 
     async def _screenshot(self, page: Page, detail: dict[str, Any]) -> str | None:

@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Mapping
 
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
-from crawler.nightly import jobs, retry
-from crawler.browser.launch import ensure_ffmpeg, launch_options
-from crawler.nightly.work import CrawlSummary, JobDone, run_target
-from crawler.nightly.lock import CrawlLock
+from configuration.settings import Settings
+from crawler.browser.launch import chromium
 from crawler.browser.navigate import HostLimiter
+from crawler.nightly import jobs, retry
+from crawler.nightly.lock import CrawlLock
 from crawler.nightly.plan import Target
 from crawler.nightly.recovery import interrupt
-from configuration.settings import Settings
+from crawler.nightly.work import CrawlSummary, JobDone, run_target
 from evidence import queue, runs
 from evidence.clock import iso, parse, utc_clock
 from evidence.store import Store
@@ -65,7 +65,7 @@ class Runner:
         self.busy: dict[str, int] = {}
         self.stopping = asyncio.Event()
         self.changed = asyncio.Condition()
-        self.limiter = HostLimiter(settings.politeness.per_host_rps, settings.politeness.per_host_concurrency)
+        self.limiter = HostLimiter(settings.politeness.per_host_rps)
         self.lease = timedelta(seconds=settings.queue.lease_s)
         self.workers: list[asyncio.Task] = []
 
@@ -155,21 +155,16 @@ class Runner:
                 self.lock.beat()
 
     async def run(self) -> CrawlSummary:
-        ensure_ffmpeg()
         loop = asyncio.get_running_loop()
         for signum, word in ((signal.SIGINT, "signal"), (signal.SIGTERM, "signal")):
             loop.add_signal_handler(signum, self.stop, word)
         beating = asyncio.create_task(self.heartbeat())
         try:
-            async with async_playwright() as playwright:
-                browser = await playwright.chromium.launch(**launch_options(self.settings))
-                try:
-                    self.workers = [asyncio.create_task(self.worker(browser)) for _ in range(self.options.concurrency)]
-                    stopper = asyncio.create_task(self._wake_on_stop())
-                    await asyncio.gather(*self.workers, return_exceptions=True)
-                    stopper.cancel()
-                finally:
-                    await browser.close()
+            async with chromium(self.settings) as browser:
+                self.workers = [asyncio.create_task(self.worker(browser)) for _ in range(self.options.concurrency)]
+                stopper = asyncio.create_task(self._wake_on_stop())
+                await asyncio.gather(*self.workers, return_exceptions=True)
+                stopper.cancel()
         finally:
             beating.cancel()
             for signum in (signal.SIGINT, signal.SIGTERM):

@@ -14,7 +14,7 @@ from playwright.async_api import Browser
 
 from crawler.visits.service import check_service
 from crawler.browser.navigate import HostLimiter
-from crawler.bot.playbook import as_action
+from crawler.bot.playbook import as_step
 from crawler.nightly.plan import Target
 from crawler.nightly.retry import Decision
 from configuration.settings import Settings
@@ -68,7 +68,7 @@ async def run_target(browser: Browser, target: Target, store: Store, settings: S
         return await visit(browser, target, store, settings, limiter, attempt=attempt, job_id=job_id)
     done = await check_service(browser, target.agency, target.service, store, settings, limiter, attempt=attempt,
                                job_id=job_id,
-                               overrides={step: as_action(items) for step, items in target.playbook.items()})
+                               overrides={step: as_step(items) for step, items in target.playbook.items()})
     run = store.run(done.run_id)
     return VisitResult(target, done.run_id, run["outcome"], run["http_status"], run["final_url"] or target.url,
                        run["title"] or "", done.duration_ms, run["error_kind"], None, done.verdict)

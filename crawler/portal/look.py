@@ -2,7 +2,7 @@
 evidence, judge every criterion, store the scores.
 
 Inspector A is this crawl; inspector B may be a second crawl at another time with another viewport
-(`role="B"`), or a person's imported scores (`crawler/review_import.py`).
+(`role="B"`), or a person's imported scores (`office/review.py`).
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from typing import Any
 from checks.portal import Criterion, CriterionResult, PortalObservation, evaluate
 from checks.portal.observation import Fetched, Page
 from checks.portal.support import articles
-from kiemtra import __version__
 from configuration.loader import AgencyConfig
-from crawler.portal.rendered import needs_rendering, observe, same_host
 from configuration.settings import Settings
+from crawler.portal.rendered import needs_rendering, observe, same_host
 from evidence import portal as portal_store
 from evidence.clock import utc_now_seconds
 from evidence.store import Store
+from kiemtra import __version__
 
 # Scores count only where the check could decide; the rest wait for a person or a re-run.
 SCORED_OUTCOMES = ("pass", "fail", "not_applicable")
@@ -106,7 +106,7 @@ def _with_browser(observation: PortalObservation, settings: Settings, store: Sto
     render: list[tuple[str, int]] = []
     home = observation.home
     if home is not None and needs_rendering(home):
-        render = [(home.url, 0)] + [(l.url, 1) for l in home.nav_links if same_host(l.url, home.url)][:15]
+        render = [(home.url, 0)] + [(link.url, 1) for link in home.nav_links if same_host(link.url, home.url)][:15]
     query, expected = _search_target(pages)
     browser, rendered = asyncio.run(observe(observation.home_url, settings, store, run_id, query=query,
                                             expected_url=expected, render=render))

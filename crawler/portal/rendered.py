@@ -8,20 +8,20 @@ an observation, never a verdict; a failure of the bot itself lands in `error` / 
 from __future__ import annotations
 
 import asyncio
-from typing import Sequence
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 from checks.portal.find import fold
 from checks.portal.observation import BrowserObservation
 from checks.portal.observation import Page as PageObservation
-from crawler.browser.launch import context_options, launch_options
-from kiemtra.errors import VisitError
-from crawler.browser.navigate import HostLimiter, goto, host_of
 from configuration.settings import Settings
+from crawler.browser.launch import chromium, context_options
+from crawler.browser.navigate import HostLimiter, goto, host_of
 from crawler.spiders.extract import extract_page
 from evidence.store import Store
+from kiemtra.errors import VisitError
 
 MOBILE = (375, 812)
 SEARCH_INPUTS = ("input[type=search]", "input[name*=search i]", "input[name*=timkiem i]", "input[name*=keyword i]",
@@ -41,7 +41,8 @@ async def _mobile(browser: Browser, url: str, settings: Settings, store: Store, 
     try:
         page = await context.new_page()
         await goto(page, url, timeout_s=settings.timeouts.navigation_s, limiter=limiter)
-        width = await page.evaluate("() => Math.max(document.documentElement.scrollWidth, document.body ? document.body.scrollWidth : 0)")
+        width = await page.evaluate("() => Math.max(document.documentElement.scrollWidth, "
+                                    "document.body ? document.body.scrollWidth : 0)")
         meta = await page.evaluate("() => !!document.querySelector('meta[name=viewport]')")
         png = await page.screenshot(full_page=False, timeout=15000)
         shot = store.keep_bytes(run_id, png, ".png", "portal_mobile").sha256
@@ -98,29 +99,25 @@ async def _render(browser: Browser, urls: Sequence[tuple[str, int]], settings: S
     return out
 
 
-async def observe(home_url: str, settings: Settings, store: Store, run_id: str, *, query: str = "",
-                  expected_url: str = "", render: Sequence[tuple[str, int]] = ()) -> tuple[BrowserObservation, list[PageObservation]]:
+async def observe(home_url: str, settings: Settings, store: Store, run_id: str, *, query: str = "", expected_url: str = "",
+                  render: Sequence[tuple[str, int]] = ()) -> tuple[BrowserObservation, list[PageObservation]]:
     """Mobile layout, search and rendering of JavaScript pages, in one browser."""
-    limiter = HostLimiter(settings.politeness.per_host_rps, settings.politeness.per_host_concurrency)
+    limiter = HostLimiter(settings.politeness.per_host_rps)
     fields: dict = {"mobile_width": MOBILE[0]}
     rendered: list[PageObservation] = []
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(**launch_options(settings))
+    async with chromium(settings) as browser:
+        if render:
+            rendered = await _render(browser, render, settings, limiter)
         try:
-            if render:
-                rendered = await _render(browser, render, settings, limiter)
+            fields.update(await _mobile(browser, home_url, settings, store, run_id, limiter))
+        except (VisitError, asyncio.TimeoutError) as error:
+            fields["error"] = f"{getattr(error, 'kind', 'timeout')}: {error}"
+        if query:
             try:
-                fields.update(await _mobile(browser, home_url, settings, store, run_id, limiter))
-            except (VisitError, asyncio.TimeoutError) as error:
-                fields["error"] = f"{getattr(error, 'kind', 'timeout')}: {error}"
-            if query:
-                try:
-                    fields.update(await _search(browser, home_url, query, expected_url, settings, store, run_id, limiter))
-                except Exception as error:  # noqa: BLE001 - any failure of the bot's search is "could not verify"
-                    fields["search_query"] = query
-                    fields["search_error"] = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
-        finally:
-            await browser.close()
+                fields.update(await _search(browser, home_url, query, expected_url, settings, store, run_id, limiter))
+            except Exception as error:  # noqa: BLE001 - any failure of the bot's search is "could not verify"
+                fields["search_query"] = query
+                fields["search_error"] = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
     return BrowserObservation(**fields), rendered
 
 

@@ -10,12 +10,14 @@ Rows reach the store in batches, each one transaction, through `office.catalogue
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterator
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
+from scrapy.statscollectors import StatsCollector
 
 from checks.catalogue.normalize import fold
 
@@ -73,8 +75,9 @@ class CatalogueSpider(scrapy.Spider):
         # A home page with a search form: submit it empty to list every procedure.
         form = response.css("form[method=get], form:not([method])")
         if form and not response.css("table a"):
-            yield scrapy.FormRequest.from_response(response, formxpath="//form", formdata={}, method="GET",
-                                                   callback=self.parse, dont_click=True)
+            # css() has already read this response, so it is a text one.
+            yield scrapy.FormRequest.from_response(cast(TextResponse, response), formxpath="//form", formdata={},
+                                                   method="GET", callback=self.parse, dont_click=True)
         # Detail pages: links in a listing row that shows a procedure code.
         for row in response.css("tr"):
             if CODE.search(" ".join(row.css("::text").getall())):
@@ -90,6 +93,7 @@ class StorePipeline:
     """Writes harvested rows to the store in batches; each batch is one transaction."""
 
     BATCH = 200
+    stats: StatsCollector   # the crawl's, given by from_crawler
 
     def __init__(self, data_dir: str, source: str) -> None:
         self.data_dir, self.source = Path(data_dir), source
@@ -98,7 +102,7 @@ class StorePipeline:
         self.rejected: list[str] = []
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> "StorePipeline":
+    def from_crawler(cls, crawler: Any) -> StorePipeline:
         pipeline = cls(crawler.settings.get("KIEMTRA_DATA"), crawler.settings.get("KIEMTRA_SOURCE"))
         pipeline.stats = crawler.stats
         return pipeline
@@ -113,9 +117,9 @@ class StorePipeline:
         self.flush()
 
     def flush(self) -> None:
-        from office.catalogue_import import import_records
-        from kiemtra.errors import ConfigError
         from evidence.store import Store
+        from kiemtra.errors import ConfigError
+        from office.catalogue_import import import_records
 
         if not self.pending:
             return

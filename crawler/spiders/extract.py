@@ -3,6 +3,11 @@
 Used by the spider on every response and by the browser on JavaScript-rendered pages, and by the
 tests on saved pages, so one reading serves all three. Text is NFC-normalized: portals mix composed
 and decomposed Vietnamese.
+
+The HTML is read with lxml directly (`lxml.html`, the parser Scrapy's own selectors stand on): it
+repairs the broken markup portals serve, is fast on the thousands of pages of a night, and its
+element tree is all this module needs. BeautifulSoup would add a layer over the same parser and
+nothing this reading uses, so kiemtra does not depend on it.
 """
 
 from __future__ import annotations
@@ -133,7 +138,7 @@ def extract_page(html: str | bytes, url: str, status: int = 200, depth: int = 0,
         meta["lang"] = root.get("lang", "")
     nav = _nav_roots(root)
     nav_links = [link for container in nav for link in _links(container, base)]
-    nav_urls = {(l.url, l.text) for l in nav_links}
+    nav_urls = {(link.url, link.text) for link in nav_links}
     header, footer = _first(root, "header", HEADER_HINT), _first(root, "footer", FOOTER_HINT)
     logo_scope = header if header is not None else root
     logo = any(LOGO_HINT.search(f"{i.get('src', '')} {i.get('alt', '')} {i.get('class', '')} {i.get('id', '')}")
@@ -144,12 +149,13 @@ def extract_page(html: str | bytes, url: str, status: int = 200, depth: int = 0,
         url=url, status=status, depth=depth, title=_text(root.find(".//title")),
         headings=tuple(h for h in (_text(n) for n in root.iter("h1", "h2", "h3")) if h)[:40],
         nav_links=tuple(nav_links)[:200],
-        links=tuple(l for l in _links(root, base) if (l.url, l.text) not in nav_urls)[:400],
+        links=tuple(link for link in _links(root, base) if (link.url, link.text) not in nav_urls)[:400],
         header_text=_text(header)[:1000], footer_text=_text(footer)[:2000], text=text[:MAX_TEXT],
         meta=meta, forms=_forms(root, base),
-        alternates={l.get("hreflang", ""): urljoin(base, l.get("href", "")) for l in links
-                    if "alternate" in l.get("rel", "") and l.get("hreflang")},
-        feeds=tuple(urljoin(base, l.get("href", "")) for l in links
-                    if "alternate" in l.get("rel", "") and "rss" in l.get("type", "") + l.get("type", "").replace("atom", "rss")),
+        alternates={tag.get("hreflang", ""): urljoin(base, tag.get("href", "")) for tag in links
+                    if "alternate" in tag.get("rel", "") and tag.get("hreflang")},
+        feeds=tuple(urljoin(base, tag.get("href", "")) for tag in links
+                    if "alternate" in tag.get("rel", "")
+                    and "rss" in tag.get("type", "") + tag.get("type", "").replace("atom", "rss")),
         logo=bool(logo), tools=_tools(root), dates=_dates(text),
         html_sha256=html_sha256, rendered=rendered)

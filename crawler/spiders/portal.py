@@ -19,9 +19,10 @@ import argparse
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import scrapy
@@ -81,7 +82,8 @@ class PortalSpider(scrapy.Spider):
         for lang, target in page.alternates.items():
             if lang.lower().startswith("en"):
                 self.english_hosts.add(urlsplit(target).netloc.lower())
-                yield self._follow(target, depth, priority=100 * (self.max_depth - depth) + 50)
+                if (request := self._follow(target, depth, priority=100 * (self.max_depth - depth) + 50)) is not None:
+                    yield request
         for feed in page.feeds[:3]:
             if feed not in {f["url"] for f in self.side["feeds"]}:
                 yield scrapy.Request(feed, callback=self.feed, errback=self.side_failed, priority=50,
@@ -90,9 +92,11 @@ class PortalSpider(scrapy.Spider):
             return
         # Shallow pages first, and a menu's links before the body's: a bounded crawl sees the sections.
         for link in page.nav_links:
-            yield self._follow(link.url, depth, priority=100 * (self.max_depth - depth) + 10)
+            if (request := self._follow(link.url, depth, priority=100 * (self.max_depth - depth) + 10)) is not None:
+                yield request
         for link in page.links:
-            yield self._follow(link.url, depth, priority=100 * (self.max_depth - depth))
+            if (request := self._follow(link.url, depth, priority=100 * (self.max_depth - depth))) is not None:
+                yield request
 
     def _follow(self, url: str, depth: int, priority: int) -> scrapy.Request | None:
         parts = urlsplit(url)
@@ -161,7 +165,7 @@ class PortalSpider(scrapy.Spider):
 
 def _fetched(response: Response, entries: int) -> dict[str, Any]:
     return {"url": response.url, "status": response.status,
-            "content_type": response.headers.get(b"Content-Type", b"").decode("latin-1"),
+            "content_type": (response.headers.get(b"Content-Type") or b"").decode("latin-1"),
             "excerpt": response.body[:300].decode("utf-8", "replace"), "entries": entries}
 
 

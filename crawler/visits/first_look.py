@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from playwright.async_api import Browser, Page
 
 from checks.service_level import ServiceVerdict
-from kiemtra import __version__
+from configuration.settings import Settings
 from crawler.browser.launch import context_options
-from kiemtra.errors import NavigationTimeout, VisitError
 from crawler.browser.navigate import HostLimiter, goto, translate
+from crawler.browser.recorder import StepRecorder
 from crawler.nightly.plan import Target
 from crawler.visits.sealing import seal_in_background
-from configuration.settings import Settings
-from crawler.browser.recorder import StepRecorder
 from evidence.store import Store
+from kiemtra import __version__
+from kiemtra.errors import NavigationTimeout, VisitError
 
 
 @dataclass(frozen=True)

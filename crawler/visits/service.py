@@ -13,19 +13,19 @@ from pathlib import Path
 from playwright.async_api import Browser
 
 from checks.service_level import RULE_VERSION, Observation, ServiceVerdict, judge
-from kiemtra import __version__
+from configuration.loader import AgencyConfig, ServiceConfig
+from configuration.settings import Settings
 from crawler.bot.citizen import run_flow
 from crawler.bot.identity import make_citizen, redact_zip
 from crawler.bot.session import Session
-from office.matching import ensure_match
 from crawler.browser.launch import context_options
-from configuration.loader import AgencyConfig, ServiceConfig
 from crawler.browser.navigate import HostLimiter
-from crawler.visits.sealing import seal_in_background
-from configuration.settings import Settings
 from crawler.browser.recorder import StepRecorder
+from crawler.visits.sealing import seal_in_background
 from evidence import catalogue as catalogue_store
 from evidence.store import Store
+from kiemtra import __version__
+from office.matching import ensure_match
 
 
 @dataclass(frozen=True)
@@ -73,9 +73,8 @@ async def check_service(browser: Browser, agency: AgencyConfig, service: Service
         page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.dismiss()))
         citizen = make_citizen(settings.identity, run_id)
         recorder = StepRecorder(store, run_id, capture, secrets=tuple(citizen.secret_values()))
-        session = Session(page=page, service_name=service.name, service_url=service.url,
-                          declared_level=service.declared_level, settings=settings, recorder=recorder,
-                          citizen=citizen, limiter=limiter)
+        session = Session(page=page, service_name=service.name, service_url=service.url, settings=settings,
+                          recorder=recorder, citizen=citizen, limiter=limiter)
         try:
             await run_flow(session, overrides, only_open=catalogue == "none")
         finally:

@@ -6,15 +6,14 @@ import asyncio
 import json
 
 import click
-from playwright.async_api import async_playwright
 from rich.table import Table
 
 from checks.service_level import RULE_VERSION, Observation, judge
-from crawler.browser.launch import ensure_ffmpeg, launch_options
+from crawler.browser.launch import chromium
 from crawler.visits.service import ServiceCheck, check_service
 from kiemtra.commands.base import State, console, pass_state
 from crawler.nightly.plan import agency_rows
-from crawler.bot.playbook import as_action
+from crawler.bot.playbook import as_step
 from crawler.nightly.summary import verdict_word
 from evidence import agencies, runs
 from evidence.store import Store
@@ -25,16 +24,11 @@ MODE_WORDS = {"direct": "trực tiếp", "by_report": "theo báo cáo (R8)", "no
 
 async def _rerun(config, service_id: str, store: Store) -> ServiceCheck:  # type: ignore[no-untyped-def]
     agency, service = config.service(service_id)
-    ensure_ffmpeg()
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(**launch_options(config.settings))
-        try:
-            attempt = 1 + sum(1 for _ in store.runs(kind="service", target_id=service_id))
-            playbook = {step: as_action(items) for step, items in config.playbook_for(agency, service).items()}
-            return await check_service(browser, agency, service, store, config.settings, attempt=attempt,
-                                       overrides=playbook)
-        finally:
-            await browser.close()
+    async with chromium(config.settings) as browser:
+        attempt = 1 + sum(1 for _ in store.runs(kind="service", target_id=service_id))
+        playbook = {step: as_step(items) for step, items in config.playbook_for(agency, service).items()}
+        return await check_service(browser, agency, service, store, config.settings, attempt=attempt,
+                                   overrides=playbook)
 
 
 @click.command("rerun")

@@ -1,31 +1,32 @@
-"""The citizen's steps as generic heuristics: each finds its way by the portal's words and forms.
+"""The citizen's flow steps as generic heuristics: each finds its way by the portal's words and forms.
 
-Each action is registered once by name; a flow or a playbook names them. Every action returns a
-StepResult whose `detail` holds what the verdict needs (codes, statuses, signs, blockers), so the
-verdict is recomputable from stored steps alone.
+A *step* (open, register, submit...) is one stage of the citizen's flow (`crawler/bot/citizen.py`
+says in which order and when each runs); a playbook may replace a step by *primitives* (click,
+fill...: `crawler/bot/playbook.py`). Each step is registered once by name in `STEPS`. Every step
+returns a StepResult whose `detail` holds what the verdict needs (codes, statuses, signs,
+blockers), so the verdict is recomputable from stored steps alone.
 """
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
-from urllib.parse import urlsplit
 
 from checks.text import contains_any
 from crawler.bot import finder
 from crawler.bot.forms import FormReport, fields_in, fill_form, meaning_of
 from crawler.bot.mailbox import wait_for_link
-from crawler.bot.session import Session, StepResult, find_receipt
-from crawler.bot.words import SIGNS
+from crawler.bot.session import Session, Step, StepResult, find_receipt
 
-Action = Callable[[Session], Awaitable[StepResult]]
-ACTIONS: dict[str, Action] = {}
+STEPS: dict[str, Step] = {}
 
 
-def action(name: str) -> Callable[[Action], Action]:
-    def register(function: Action) -> Action:
-        ACTIONS[name] = function
+def step(name: str) -> Callable[[Step], Step]:
+    """Register a step under `name`: the name a flow declaration and a playbook use for it."""
+    def register(function: Step) -> Step:
+        STEPS[name] = function
         return function
     return register
 
@@ -76,7 +77,7 @@ async def _has_password_field(session: Session) -> bool:
     return any(f["type"] == "password" for f in await _all_fields(session))
 
 
-@action("open")
+@step("open")
 async def open_service(session: Session) -> StepResult:
     """Open the declared link and note what the page offers."""
     response = await session.open(session.service_url)
@@ -99,7 +100,7 @@ async def open_service(session: Session) -> StepResult:
     return StepResult("ok", detail)
 
 
-@action("start_submission")
+@step("start_submission")
 async def start_submission(session: Session) -> StepResult:
     """Press the service's online submission ("Nộp hồ sơ trực tuyến")."""
     candidate = await finder.find(session.page, "submit_start", exclude=[session.service_name])
@@ -119,7 +120,7 @@ async def start_submission(session: Session) -> StepResult:
     return StepResult("ok", detail)
 
 
-@action("register")
+@step("register")
 async def register(session: Session) -> StepResult:
     """Find the account registration, fill it as the synthetic citizen, send it."""
     candidate = await finder.find(session.page, "register", exclude=[session.service_name])
@@ -152,7 +153,7 @@ async def _now_a_login_form(session: Session, registration: FormReport) -> bool:
     return asked_twice and len(passwords) == 1
 
 
-@action("confirm_email")
+@step("confirm_email")
 async def confirm_email(session: Session) -> StepResult:
     """Open the activation link from the confirmation mail."""
     found = await wait_for_link(session.settings.mailbox, session.citizen.email)
@@ -166,7 +167,7 @@ async def confirm_email(session: Session) -> StepResult:
     return StepResult("ok" if ok else "failed", {"subject": mail.subject, "link": link, "signs": signs})
 
 
-@action("login")
+@step("login")
 async def login(session: Session) -> StepResult:
     """Log in with the account just made; a page that shows "Đăng xuất" afterwards proves it."""
     if not await _has_password_field(session):
@@ -199,7 +200,7 @@ async def login(session: Session) -> StepResult:
     return StepResult("failed", {"signs": signs, "tries": tries, **report.as_detail()})
 
 
-@action("submit")
+@step("submit")
 async def submit(session: Session) -> StepResult:
     """Fill the dossier form, attach the test document, send it, read the receipt code."""
     if not await _looks_like_dossier_form(session):
@@ -260,7 +261,7 @@ async def _form_fields(session: Session) -> list[dict]:
     return [f for f in await _all_fields(session) if f["type"] not in ("hidden", "submit", "button", "search")]
 
 
-@action("track")
+@step("track")
 async def track(session: Session) -> StepResult:
     """Look the dossier up by its receipt code on the tracking page and read its status."""
     receipt = session.facts.get("receipt")
@@ -299,7 +300,7 @@ def _status_of(text: str) -> str | None:
     return _STATUSES[found] if found else None
 
 
-@action("pay")
+@step("pay")
 async def pay(session: Session) -> StepResult:
     """Pay the fee online through the gateway the dossier offers."""
     if session.facts.get("dossier_url") and session.page.url != session.facts["dossier_url"]:
@@ -324,7 +325,7 @@ async def pay(session: Session) -> StepResult:
     return StepResult("ok" if signs else "failed", {"gateway": gateway, "signs": signs, "url": session.page.url})
 
 
-@action("result")
+@step("result")
 async def result(session: Session) -> StepResult:
     """Read how the result is delivered: online, by post, or at the counter."""
     if session.facts.get("dossier_url"):
