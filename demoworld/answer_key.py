@@ -62,7 +62,7 @@ def build_answer_key(data: WorldData, urls: dict[str, str], dead_base: str) -> d
         }
     portals = {}
     for a in data.agencies:
-        feats = {k: True for k in PORTAL_ALWAYS}
+        feats: dict[str, bool | str] = {k: True for k in PORTAL_ALWAYS}
         feats.update({k: bool(v) for k, v in a.features.items()})
         feats["url"] = urls[f"portal:{a.id}"]
         portals[a.id] = feats

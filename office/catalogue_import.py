@@ -11,15 +11,16 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from checks.catalogue.normalize import fold, index_terms, normalize
-from kiemtra.errors import ConfigError
 from evidence import catalogue
 from evidence.clock import utc_now
 from evidence.store import Store
+from kiemtra.errors import ConfigError
 
 CODE = re.compile(r"^\d\.\d{6}$")
 # Field → header spellings (folded, without spaces and underscores).
@@ -106,7 +107,7 @@ def _xlsx_rows(path: Path) -> Iterator[Row]:
     sheet = book.active
     rows = sheet.iter_rows(values_only=True)
     # Exports often carry a title above the table: the header is the first row naming a code column.
-    for number, headers in enumerate(rows, start=1):
+    for number, headers in enumerate(rows, start=1):  # noqa: B007 (read after the loop: the header's row)
         if any(_key(h) in COLUMNS["code"] for h in headers if h is not None):
             break
     else:
@@ -155,7 +156,8 @@ def validate(rows: Iterable[Row], file: str) -> list[dict[str, Any]]:
                               field="ma_thu_tuc", fix="bỏ một trong hai dòng")
         seen[code] = row.number
         status = "withdrawn" if any(w in fold(values.get("status", "").lower()) for w in WITHDRAWN_WORDS) else "active"
-        records.append({**values, "code": code, "name": name, "status": status, "terms": " ".join(index_terms(normalize(name).tokens))})
+        terms = " ".join(index_terms(normalize(name).tokens))
+        records.append({**values, "code": code, "name": name, "status": status, "terms": terms})
     if not records:
         raise ConfigError("tệp không có thủ tục nào", file=file, fix="kiểm tra lại tệp xuất từ CSDL TTHC")
     return records

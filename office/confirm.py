@@ -16,10 +16,10 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from configuration.loader import Config, ConfigInvalid
-from kiemtra.errors import ConfigError
-from office.reports.confirmation import AGENCY_CELL, ANSWER_COL, HEADER_ROW, REASON_COL, SHEET, YEAR_CELL
 from evidence import confirmations, rechecks
 from evidence.store import Store
+from kiemtra.errors import ConfigError
+from office.reports.confirmation import AGENCY_CELL, ANSWER_COL, HEADER_ROW, REASON_COL, SHEET, YEAR_CELL
 
 AGREE = {"đồng ý", "dong y", "agree", "đồng y", "x"}
 DISPUTE = {"không đồng ý", "khong dong y", "dispute", "khiếu nại", "khieu nai"}

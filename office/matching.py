@@ -6,16 +6,16 @@ before visiting a service: a `none` match is not level-checked further (R5).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any, Sequence
+from typing import Any
 
-from checks.catalogue import Declared, Match, Matcher, MatchedService, NormalName, Procedure, Thresholds, count_services
+from checks.catalogue import Declared, Match, MatchedService, Matcher, NormalName, Procedure, Thresholds, count_services
 from checks.catalogue.counting import Counting
 from configuration.settings import Matching
-from evidence import catalogue, matches
-from evidence.matches import StoredMatch
-from evidence import agencies
+from evidence import agencies, catalogue, matches
 from evidence.clock import utc_now
+from evidence.matches import StoredMatch
 from evidence.store import Store
 
 _PROCEDURE_FIELDS = ("code", "name", "field", "level", "agency", "status")

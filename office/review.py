@@ -8,16 +8,17 @@ A scores file (CSV or XLSX, first row headers) has one row per agency and criter
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from checks.portal import Criterion
 from checks.review import Scores, Status, review
 from configuration.loader import Config, ConfigInvalid
-from kiemtra.errors import ConfigError
 from evidence import portal as portal_store
 from evidence.store import Store
+from kiemtra.errors import ConfigError
 
 HEADERS = {"agency_id": "agency_id", "co_quan": "agency_id", "criterion_id": "criterion_id", "tieu_chi": "criterion_id",
            "score": "score", "diem": "score", "note": "note", "ghi_chu": "note"}
@@ -42,7 +43,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         header = [str(h or "").strip().lower() for h in next(rows, ())]
         for number, values in enumerate(rows, start=2):
             if any(v not in (None, "") for v in values):
-                yield number, dict(zip(header, values))
+                yield number, dict(zip(header, values, strict=False))
         return
     with path.open(encoding="utf-8-sig", newline="") as stream:
         reader = csv.DictReader(stream)
@@ -63,7 +64,7 @@ def read_scores(path: Path, config: Config, criteria: list[Criterion]) -> list[I
     for line, raw in _rows(path):
         row = {HEADERS[k]: v for k, v in raw.items() if k in HEADERS}
 
-        def problem(message: str, field: str, fix: str) -> None:
+        def problem(message: str, field: str, fix: str, line: int = line) -> None:
             problems.append(ConfigError(message, file=str(path), line=line, field=field, fix=fix))
 
         agency, criterion = str(row.get("agency_id") or "").strip(), str(row.get("criterion_id") or "").strip()

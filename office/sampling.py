@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from checks.sampling import Candidate, SamplePlan, draw, escalate
 from configuration.loader import Config
-from office.scoring import JUDGED_MODES, recognized
 from configuration.scoring import Sampling
-from evidence import catalogue, matches
-from evidence import plans
+from evidence import catalogue, matches, plans
 from evidence.store import Store
+from office.scoring import JUDGED_MODES, recognized
 
 
 def candidates(store: Store, config: Config, agency_id: str) -> list[Candidate]:

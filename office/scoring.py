@@ -14,13 +14,13 @@ import json
 from typing import Any
 
 from checks.scoring import AgencyInput, AgencyScore, Figure, score_all
-from office.matching import counted
 from configuration.loader import AgencyConfig, Config
-from office.review import statuses
 from configuration.scoring import ScoringConfig
 from evidence import scores as score_store
 from evidence import surveys
 from evidence.store import Store
+from office.matching import counted
+from office.review import statuses
 
 JUDGED_MODES = ("direct", "by_report", "none")      # "unverified": the bot could not see, never held against
 RECOGNIZED_MODES = ("direct", "by_report")

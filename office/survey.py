@@ -18,8 +18,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from configuration.loader import Config, ConfigInvalid
-from kiemtra.errors import ConfigError
 from configuration.scoring import FigureSpec, ScoringConfig
+from kiemtra.errors import ConfigError
 from office.xlsxform import write_header
 
 SHEETS = {"bo": "Phiếu 1A", "cqtcp": "Phiếu 2A", "tinh": "Phiếu 3A"}
@@ -136,8 +136,11 @@ def read_form(path: Path, config: Config, scoring: ScoringConfig, *, year: int |
         problem("A", f"thiếu dòng số liệu {code}", "không xóa dòng; lấy lại mẫu bằng `kiemtra survey template`")
     for code, value in form.values.items():
         limit = asked[code].at_most
-        if value is not None and limit and form.values.get(limit) is not None and value > form.values[limit]:
-            problem(form.cells[code], f"{code} = {value:g} lớn hơn {limit} = {form.values[limit]:g}",
+        if not limit:
+            continue
+        bound = form.values.get(limit)
+        if value is not None and bound is not None and value > bound:
+            problem(form.cells[code], f"{code} = {value:g} lớn hơn {limit} = {bound:g}",
                     f"sửa lại: {asked[code].name} không thể vượt {asked[limit].name}")
     if problems:
         raise ConfigInvalid(problems)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from crawler.nightly import retry
 from configuration.settings import Retry
+from crawler.nightly import retry
 from evidence import queue, runs
 from evidence.clock import parse
 from evidence.store import Store

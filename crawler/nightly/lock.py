@@ -11,14 +11,14 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
-from kiemtra.errors import KiemtraError
 from evidence import queue
 from evidence.clock import iso
 from evidence.store import Store
+from kiemtra.errors import KiemtraError
 
 NAME = "crawl"
 
@@ -58,7 +58,7 @@ class CrawlLock:
     clock: Callable[[], datetime]
     previous: str | None = None
 
-    def acquire(self) -> "CrawlLock":
+    def acquire(self) -> CrawlLock:
         now = self.clock()
         row = queue.lock_row(self.store, NAME)
         dead = None

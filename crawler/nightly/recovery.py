@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from configuration.settings import Settings
 from crawler.nightly import jobs
 from crawler.nightly.lock import pid_alive
-from configuration.settings import Settings
 from evidence import queue, runs
 from evidence.clock import iso
 from evidence.seal.manifest import seal_run

@@ -14,9 +14,9 @@ tested with any times. The rules:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable
 
 from configuration.settings import Retry
 

@@ -6,15 +6,16 @@ the per-agency summary table.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Callable, Iterator
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
+from checks.service_level import ServiceVerdict
 from crawler.nightly.work import CrawlSummary, JobDone
 from crawler.visits.first_look import VisitResult
 from evidence.clock import LOCAL_TZ, local_now
@@ -86,7 +87,7 @@ def summary_lines(summary: CrawlSummary) -> list[str]:
 OUTCOME_WORDS = {"ok": "mở được", "http_error": "lỗi HTTP", "failed": "không xem được"}
 
 
-def verdict_word(verdict) -> str:  # type: ignore[no-untyped-def]
+def verdict_word(verdict: ServiceVerdict) -> str:
     if verdict.mode == "none":
         return "không khớp CSDL"
     if verdict.mode == "unverified":

@@ -12,13 +12,13 @@ from datetime import datetime
 
 from playwright.async_api import Browser
 
-from crawler.visits.service import check_service
-from crawler.browser.navigate import HostLimiter
+from configuration.settings import Settings
 from crawler.bot.playbook import as_step
+from crawler.browser.navigate import HostLimiter
 from crawler.nightly.plan import Target
 from crawler.nightly.retry import Decision
-from configuration.settings import Settings
 from crawler.visits.first_look import VisitResult, visit
+from crawler.visits.service import check_service
 from evidence.store import Store
 
 

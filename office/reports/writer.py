@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from configuration.loader import Config
+from configuration.scoring import ScoringConfig
+from evidence.store import Store
 from office.reports.confirmation import write_sheet
 from office.reports.data import load_report
 from office.reports.html import write_html
 from office.reports.tables import write_csv, write_workbook
 from office.scoring import run_scoring
-from configuration.scoring import ScoringConfig
-from evidence.store import Store
 
 
 def write_reports(store: Store, config: Config, scoring: ScoringConfig, year: int, folder: Path, *,
