@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from checks.portal import MANUAL, REGISTRY, Criterion
 from configuration import yamlfile
-from configuration.loader import DEFAULT_CONFIG_DIR, GROUPS, ID_PATTERN, ConfigInvalid, _problems, config_dir
-from kiemtra.errors import ConfigError
+from configuration.loader import DEFAULT_CONFIG_DIR, GROUPS, ID_PATTERN, _problems, config_dir
+from kiemtra.errors import ConfigError, ConfigInvalid
 
 CATEGORY_MAX = 100.0
 RELATIVE_PATH = Path("criteria") / "portal.yaml"

@@ -15,21 +15,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from configuration import yamlfile
-from kiemtra.errors import ConfigError
+from kiemtra.errors import ConfigError, ConfigInvalid
 from configuration.settings import Settings, env_overrides, merge
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 GROUPS = ("bo", "cqtcp", "tinh")
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
-
-
-class ConfigInvalid(ConfigError):
-    """Several config problems at once; `problems` holds each as a ConfigError."""
-
-    def __init__(self, problems: list[ConfigError]) -> None:
-        self.problems = problems
-        super().__init__(f"{len(problems)} lỗi cấu hình", fix="chạy `kiemtra config check` để xem từng lỗi")
-        self.args = ("\n".join(str(p) for p in problems),)
 
 
 class ServiceConfig(BaseModel):

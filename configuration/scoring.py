@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from checks.scoring import KINDS, Criterion, ScoringTable, TruthCheck
 from configuration import yamlfile
-from configuration.loader import GROUPS, ConfigInvalid, _problems
+from configuration.loader import GROUPS, _problems
 from configuration.criteria import load_table
-from kiemtra.errors import ConfigError
+from kiemtra.errors import ConfigError, ConfigInvalid
 
 RELATIVE_PATH = Path("scoring.yaml")
 _PARAMS = {"ratio": ("numerator", "denominator"), "normalised": ("numerator",), "per_item": ("figure",),

@@ -12,7 +12,7 @@ from typing import Callable
 
 import sqlite_utils
 
-from evidence.errors import SchemaTooNew
+from kiemtra.errors import SchemaTooNew
 
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: dict[str, Migration] = {}

@@ -16,7 +16,7 @@ import sqlite_utils
 
 from evidence import migrations
 from evidence.artifacts import Artifact, ArtifactFiles
-from evidence.errors import StoreError
+from kiemtra.errors import StoreError
 
 
 def utc_now() -> str:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from configuration.loader import Config, ConfigInvalid
+from configuration.loader import Config
 from configuration.criteria import load_criteria
-from kiemtra.errors import ConfigError
+from kiemtra.errors import ConfigError, ConfigInvalid
 from office.reports.confirmation import AGENCY_CELL, ANSWER_COL, HEADER_ROW, REASON_COL, SHEET, YEAR_CELL
 from evidence import scores as score_store
 from evidence.store import Store

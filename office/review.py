@@ -14,8 +14,8 @@ from typing import Any, Iterator
 
 from checks.portal import Criterion
 from checks.review import Scores, Status, review
-from configuration.loader import Config, ConfigInvalid
-from kiemtra.errors import ConfigError
+from configuration.loader import Config
+from kiemtra.errors import ConfigError, ConfigInvalid
 from evidence import portal as portal_store
 from evidence.store import Store
 

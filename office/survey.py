@@ -17,8 +17,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from configuration.loader import Config, ConfigInvalid
-from kiemtra.errors import ConfigError
+from configuration.loader import Config
+from kiemtra.errors import ConfigError, ConfigInvalid
 from configuration.scoring import FigureSpec, ScoringConfig
 from office.xlsxform import write_header
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from kiemtra.cli import run_cli
-from configuration.loader import ConfigInvalid, load_config
+from configuration.loader import load_config
+from kiemtra.errors import ConfigInvalid
 
 GOOD_AGENCY = """\
 id: bac-ninh

@@ -15,17 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from kiemtra.errors import KiemtraError
+from kiemtra.errors import CrawlLocked
 from evidence import queue
 from evidence.store import Store
 
 NAME = "crawl"
-
-
-class CrawlLocked(KiemtraError):
-    """Another crawl holds this store (exit 3: not an error of this run, try later)."""
-
-    exit_code = 3
 
 
 def new_holder() -> str:

@@ -27,15 +27,10 @@ from evidence.seal.manifest import local_time
 from evidence.seal.signing import key_id_of, signature_valid
 from evidence.store import Store
 from evidence.seal.verify import Problem, Report
+from kiemtra.errors import BundleError
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 GUIDE = "HUONG-DAN-KIEM-TRA.html"
-
-
-class BundleError(ValueError):
-    """Nothing to export under that id, or a file that is not a bundle."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)

@@ -19,16 +19,12 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from evidence.errors import StoreError
+from kiemtra.errors import SigningError
 
 KEY_ENV = "KIEMTRA_SIGNING_KEY"
 DEFAULT_KEY_FILE = "~/.config/kiemtra/signing-key.pem"
 # The source tree this module belongs to: a key written inside it could end up committed.
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
-
-
-class SigningError(StoreError):
-    """A key that cannot be made or read (exit 2: fix the key file or the environment)."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from typing import Any
 
 from flask import Flask, Response, abort, g, render_template, request, send_file
 
-from evidence.seal.bundle import BundleError, export_bundle, runs_for
+from evidence.seal.bundle import export_bundle, runs_for
+from kiemtra.errors import BundleError
 from evidence.seal.manifest import local_time
 from evidence.seal.verify import verify
 from evidence.web import blobs, queries
