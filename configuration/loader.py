@@ -118,6 +118,10 @@ def load_config(directory: str | Path | None = None, overrides: dict[str, Any] |
     if not root.is_dir():
         raise ConfigInvalid([ConfigError("thư mục cấu hình không tồn tại", file=str(root),
                                          fix="chỉ --config hoặc KIEMTRA_CONFIG tới một thư mục có settings.yaml và agencies/")])
+    if not (root / "settings.yaml").exists() and not (root / "agencies").is_dir():
+        # Neither file a config folder holds: a wrong --config, not an empty inspection.
+        raise ConfigInvalid([ConfigError("không phải thư mục cấu hình (không có settings.yaml, không có agencies/)",
+                                         file=str(root), fix="chỉ --config tới thư mục như config/ của kiemtra")])
     settings = _load_settings(root, overrides or {}, problems)
     playbooks = _load_playbooks(root, problems)
     agencies = _load_agencies(root, frozenset(playbooks), problems)

@@ -19,6 +19,7 @@ from evidence.seal.banner import add_banner
 from evidence.migrations import migration
 from evidence.seal.signing import Signer
 from evidence.store import Store, utc_now
+from kiemtra.errors import ConfigError
 
 FORMAT = "kiemtra-manifest/1"
 GENESIS = "0" * 64  # the "previous manifest" of the first one: keeps prev_sha256 unique and non-null
@@ -146,6 +147,8 @@ def seal_run(store: Store, run_id: str, signer: Signer | None = None) -> dict[st
     existing = list(store.db["manifests"].rows_where("run_id = ?", [run_id]))
     if existing:
         return existing[0]
+    if not store.db["runs"].count_where("id = ?", [run_id]):
+        raise ConfigError(f"không có lượt {run_id} trong kho", field="RUN_ID", fix="xem mã các lượt bằng `kiemtra runs`")
     document = build(store, run_id, {})
     banners = make_banners(store, run_id, document["agency"], document["target"], document["steps"])
     document = build(store, run_id, banners)

@@ -54,6 +54,25 @@ def key_id_of(pem: str) -> str:
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
+def read_public_key(path: str | Path) -> str:
+    """The PEM text of the Ed25519 public key in `path` (`--public-key`); SigningError names the file and the fix."""
+    try:
+        pem = Path(path).expanduser().read_text(encoding="ascii")
+        key = serialization.load_pem_public_key(pem.encode("ascii"))
+    except FileNotFoundError:
+        raise SigningError(f"không có tệp khóa công khai {path}; chỉ tới tệp .pub do `kiemtra keys init` tạo "
+                           "hoặc do cơ quan kiểm tra gửi") from None
+    except OSError as exc:
+        raise SigningError(f"không đọc được tệp khóa công khai {path} ({type(exc).__name__}); "
+                           "chỉ tới tệp .pub do `kiemtra keys init` tạo hoặc do cơ quan kiểm tra gửi") from None
+    except (UnicodeDecodeError, ValueError, TypeError):
+        raise SigningError(f"tệp {path} không phải khóa công khai dạng PEM; "
+                           "dùng tệp .pub do `kiemtra keys init` tạo") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise SigningError(f"khóa công khai trong {path} không phải khóa Ed25519; dùng tệp .pub do `kiemtra keys init` tạo")
+    return pem
+
+
 def inside_a_repo(path: Path) -> bool:
     """Whether `path` lies in kiemtra's source tree or any git work tree, where a secret could be committed."""
     path = path.expanduser().resolve()

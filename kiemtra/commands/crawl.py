@@ -151,6 +151,8 @@ def queue_command(state: State, agency: str | None, show_all: bool, as_json: boo
     Example: kiemtra queue --agency bac-ninh
     """
     config = state.load()
+    if agency:
+        config.agency(agency)  # an unknown id is an error, not an empty queue
     with Store(config.settings.data) as store:
         rows = queue.jobs(store, agency_id=agency)
         histories = {r["id"]: queue.history(store, r["id"]) for r in rows} if as_json else {}
@@ -220,6 +222,8 @@ def runs_command(state: State, agency: str | None, target: str | None, as_json: 
     Example: kiemtra runs --agency bo-tp --json
     """
     config = state.load()
+    if agency:
+        config.agency(agency)  # an unknown id is an error, not an empty list
     with Store(config.settings.data) as store:
         rows = list(store.runs(agency_id=agency, target_id=target))
     if as_json:

@@ -16,7 +16,7 @@ from kiemtra.commands.base import State, console, errors, pass_state
 from kiemtra.errors import SetupError
 from evidence.seal.bundle import export_bundle, runs_for, verify_bundle
 from evidence.seal.manifest import seal_run, unsealed_runs
-from evidence.seal.signing import DEFAULT_KEY_FILE, init_key, load_signer
+from evidence.seal.signing import DEFAULT_KEY_FILE, init_key, load_signer, read_public_key
 from evidence.store import Store, utc_now
 from evidence.seal.verify import Report, verify
 
@@ -26,7 +26,7 @@ TOKEN_ENV = "KIEMTRA_SERVE_TOKEN"
 def _trusted(public_key: str | None, state: State) -> str | None:
     """The public key signatures must match: a file given, else that of the configured private key."""
     if public_key:
-        return Path(public_key).read_text(encoding="ascii")
+        return read_public_key(public_key)
     signer = load_signer(state.load().settings.signing.key_file)
     return signer.public_pem if signer else None
 
@@ -154,7 +154,7 @@ def verify_bundle_command(bundle: str, public_key: str | None, as_json: bool) ->
 
     Example: kiemtra evidence verify-bundle bac-ninh-003.zip
     """
-    trusted = Path(public_key).read_text(encoding="ascii") if public_key else None
+    trusted = read_public_key(public_key) if public_key else None
     _print_report(verify_bundle(Path(bundle), trusted), as_json, f"Gói {bundle}")
 
 

@@ -159,7 +159,11 @@ def review_appraise(state: State, agency: str, criterion: str, score: str, appra
     if spec is None or group not in spec.points:
         raise click.BadParameter(f"tiêu chí '{criterion}' không có hoặc không áp dụng cho nhóm {group}",
                                  param_hint="CRITERION")
-    value = None if score == "-" else float(score.replace(",", "."))
+    try:
+        value = None if score == "-" else float(score.replace(",", "."))
+    except ValueError:
+        raise click.BadParameter(f"'{score}' không phải số; ghi ví dụ 2.5 hoặc 2,5 (hoặc - để rút điểm)",
+                                 param_hint="SCORE") from None
     if value is not None and not 0 <= value <= spec.points[group]:
         raise click.BadParameter(f"điểm phải từ 0 đến {spec.points[group]:g}", param_hint="SCORE")
     with Store(config.settings.data) as store:
@@ -178,6 +182,7 @@ def review_history(state: State, agency: str, criterion: str | None) -> None:
     Example: kiemtra review history bac-ninh --criterion c3-search
     """
     config = state.load()
+    config.agency(agency)  # an unknown id is an error, not an empty history
     with Store(config.settings.data) as store:
         rows = list(portal_store.history(store, agency, criterion))
     table = Table("lúc", "ai", "tiêu chí", "việc", "cũ", "mới", "lý do")

@@ -92,7 +92,8 @@ def score_command(state: State, year: int) -> None:
 
 @click.command("report")
 @click.option("--year", type=int, default=_default_year, show_default="last year", help="Year evaluated.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Folder to write the reports to.")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the reports to.")
 @click.option("--evidence-url", metavar="URL", help="Base address of the evidence browser (default: serve.host:port).")
 @click.option("--rescore/--no-rescore", default=True, show_default=True, help="Score again before writing.")
 @pass_state

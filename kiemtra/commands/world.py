@@ -15,6 +15,7 @@ import click
 
 from kiemtra.commands.base import State, console, pass_state
 from configuration.loader import DEFAULT_CONFIG_DIR, load_config
+from kiemtra.errors import ConfigError
 
 DEFAULT_WORLD_PORT = 8700
 
@@ -104,9 +105,14 @@ def demo_command(state: State, delay_ms: int, agency: str | None) -> None:
 
     Example: kiemtra demo --agency bhxh
     """
+    from demoworld.model import load_world_data
     from kiemtra.commands.crawl import crawl_and_report
 
     base = load_config(state.config_option, state.overrides)  # refuse to start on a bad config
+    known = sorted(a.id for a in load_world_data().agencies)
+    if agency and agency not in known:  # refused before any server starts
+        raise ConfigError(f"thế giới mô phỏng không có cơ quan '{agency}'", field="--agency",
+                          fix=f"dùng một trong: {', '.join(known)}")
     world = _start_world(0, delay_ms)
     try:
         out = write_world_config(world, base.settings.data / "demo-config", template=base.dir)
