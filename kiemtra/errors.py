@@ -54,7 +54,7 @@ class ConfigError(KiemtraError):
             text += f" — {fix}"
         super().__init__(text)
 
-    def in_file(self, file: str) -> "ConfigError":
+    def in_file(self, file: str) -> ConfigError:
         """The same error, said of `file`."""
         return ConfigError(self.message, file=file, field=self.field, line=self.line, fix=self.fix)
 

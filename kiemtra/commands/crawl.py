@@ -10,22 +10,21 @@ from datetime import datetime, timedelta
 import click
 from rich.table import Table
 
-from kiemtra.commands.base import State, console, pass_state
 from configuration.loader import Config
-from kiemtra.errors import ConfigError
-from crawler.nightly.work import CrawlSummary
-from crawler.nightly.summary import local, progress_bar, summary_lines
+from crawler.browser.navigate import host_of
 from crawler.nightly.jobs import FINAL_WORDS
 from crawler.nightly.lock import CrawlLock, new_holder
-from crawler.browser.navigate import host_of
-from crawler.nightly.plan import agency_rows, plan
-from crawler.nightly.runner import Runner, RunOptions, claimable, utc_clock
+from crawler.nightly.plan import Target, agency_rows, plan
 from crawler.nightly.recovery import recover
-from crawler.nightly.summary import summary_table
+from crawler.nightly.runner import Runner, RunOptions, claimable, utc_clock
+from crawler.nightly.summary import local, progress_bar, summary_lines, summary_table
+from crawler.nightly.work import CrawlSummary
 from evidence import queue
-from evidence.seal.manifest import LOCAL_TZ
 from evidence.scores import pending_rechecks, settle_service_rechecks
+from evidence.seal.manifest import LOCAL_TZ
 from evidence.store import Store
+from kiemtra.commands.base import State, console, pass_state
+from kiemtra.errors import ConfigError
 
 _BUDGET = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
@@ -91,7 +90,7 @@ def crawl_and_report(config: Config, agency_id: str | None = None, *, deadline: 
             if not only_queued:
                 enqueue_plan(config, store, agency_id, utc_clock())
             enqueue_disputed(config, store, agency_id, utc_clock())
-            targets = {(t.kind, t.target_id): t for t in plan(config)}
+            targets: dict[tuple[str, str], Target] = {(t.kind, t.target_id): t for t in plan(config)}
             total = len(claimable(store, settings, utc_clock(), agency_id))
             options = RunOptions(holder, settings.concurrency, deadline, agency_id)
             with progress_bar(console, total) as on_done:

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import click
 
-from kiemtra.commands.base import State, console, errors, pass_state
-from kiemtra.errors import SetupError
 from evidence.seal.bundle import export_bundle, runs_for, verify_bundle
 from evidence.seal.manifest import seal_run, unsealed_runs
 from evidence.seal.signing import DEFAULT_KEY_FILE, init_key, load_signer, read_public_key
-from evidence.store import Store, utc_now
 from evidence.seal.verify import Report, verify
+from evidence.store import Store, utc_now
+from kiemtra.commands.base import State, console, errors, pass_state
+from kiemtra.errors import SetupError
 
 TOKEN_ENV = "KIEMTRA_SERVE_TOKEN"
 
@@ -57,7 +57,9 @@ def keys_group() -> None:
 
 
 @keys_group.command("init")
-@click.option("--out", "out", metavar="FILE", help=f"Where to write the private key (default: setting signing.key_file, {DEFAULT_KEY_FILE}); never inside the repo.")
+@click.option("--out", "out", metavar="FILE",
+              help=f"Where to write the private key (default: setting signing.key_file, {DEFAULT_KEY_FILE}); "
+                   "never inside the repo.")
 @click.option("--force", is_flag=True, help="Replace an existing key (old manifests stay verifiable by their stored public key).")
 @pass_state
 def keys_init(state: State, out: str | None, force: bool) -> None:
@@ -105,7 +107,7 @@ def seal_command(state: State, run_id: str | None, everything: bool) -> None:
     config = state.load()
     signer = load_signer(config.settings.signing.key_file)
     with Store(config.settings.data) as store:
-        ids = unsealed_runs(store) if everything else [run_id]
+        ids = [run_id] if run_id else unsealed_runs(store)
         for rid in ids:
             seal_run(store, rid, signer)
     console.print(f"Đã niêm phong {len(ids)} lượt{'' if signer else ' (không có khóa ký: chưa ký)'}.")
@@ -126,7 +128,7 @@ def verify_command(state: State, run_id: str | None, everything: bool, public_ke
         raise click.UsageError("cho một RUN_ID hoặc --all")
     trusted = _trusted(public_key, state)
     with Store(state.load().settings.data) as store:
-        report = verify(store, None if everything else [run_id], trusted)
+        report = verify(store, [run_id] if run_id else None, trusted)
     _print_report(report, as_json, "Kho bằng chứng")
 
 
@@ -174,13 +176,14 @@ def dispute_command(state: State, service_id: str, note: str, run_id: str | None
         if service is None:
             raise click.UsageError(f"không có dịch vụ {service_id} trong kho")
         with store.db.conn:
-            store.db["disputes"].insert({"service_id": service_id, "run_id": run_id, "agency_id": service["agency_id"],
+            store.db.table("disputes").insert({"service_id": service_id, "run_id": run_id, "agency_id": service["agency_id"],
                                          "opened_at": utc_now(), "opened_by": opened_by, "note": note})
     console.print(f"Đã ghi nhận khiếu nại về {service_id}.")
 
 
 @click.command("serve")
-@click.option("--host", metavar="ADDR", help="Address to listen on (setting serve.host); other than 127.0.0.1 needs KIEMTRA_SERVE_TOKEN.")
+@click.option("--host", metavar="ADDR",
+              help="Address to listen on (setting serve.host); other than 127.0.0.1 needs KIEMTRA_SERVE_TOKEN.")
 @click.option("--port", type=int, help="Port (setting serve.port).")
 @pass_state
 def serve_command(state: State, host: str | None, port: int | None) -> None:

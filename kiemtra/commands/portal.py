@@ -9,12 +9,12 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from kiemtra.commands.base import State, console, pass_state
 from configuration.criteria import load_criteria
 from crawler.portal.look import inspect_portal, score_portal
-from office.review import import_scores, statuses
 from evidence import portal as portal_store
 from evidence.store import Store
+from kiemtra.commands.base import State, console, pass_state
+from office.review import import_scores, statuses
 
 OUTCOME_VI = {"pass": "đạt", "fail": "không đạt", "needs_review": "cần người xem", "not_applicable": "không áp dụng",
               "could_not_verify": "chưa kiểm tra được", "scored": "đã chấm"}

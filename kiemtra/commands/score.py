@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from kiemtra.commands.base import State, console, pass_state
 from configuration.scoring import load_scoring
 from evidence.store import Store
+from kiemtra.commands.base import State, console, pass_state
 
 GROUP_CHOICE = click.Choice(["bo", "cqtcp", "tinh"])
 
@@ -53,8 +53,8 @@ def survey_import(state: State, files: tuple[Path, ...], year: int | None) -> No
 
     Example: kiemtra survey import phieu-3A-bac-ninh.xlsx
     """
-    from office.survey import read_form
     from evidence import scores as score_store
+    from office.survey import read_form
 
     config = state.load()
     scoring = load_scoring(config.dir)

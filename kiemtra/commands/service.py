@@ -10,19 +10,20 @@ from playwright.async_api import async_playwright
 from rich.table import Table
 
 from checks.service_level import RULE_VERSION, Observation, judge
-from crawler.browser.launch import ensure_ffmpeg, launch_options
-from crawler.visits.service import ServiceCheck, check_service
-from kiemtra.commands.base import State, console, pass_state
-from crawler.nightly.plan import agency_rows
+from configuration.loader import Config
 from crawler.bot.playbook import as_action
+from crawler.browser.launch import ensure_ffmpeg, launch_options
+from crawler.nightly.plan import agency_rows
 from crawler.nightly.summary import verdict_word
+from crawler.visits.service import ServiceCheck, check_service
 from evidence.store import Store
+from kiemtra.commands.base import State, console, pass_state
 
 MODE_WORDS = {"direct": "trực tiếp", "by_report": "theo báo cáo (R8)", "none": "không khớp CSDL",
               "unverified": "chưa xem được"}
 
 
-async def _rerun(config, service_id: str, store: Store) -> ServiceCheck:  # type: ignore[no-untyped-def]
+async def _rerun(config: Config, service_id: str, store: Store) -> ServiceCheck:
     agency, service = config.service(service_id)
     ensure_ffmpeg()
     async with async_playwright() as playwright:
@@ -110,12 +111,14 @@ def verdicts_command(state: State, recompute: bool) -> None:
     with Store(config.settings.data) as store:
         # A run cut off by a crash or a stop (`interrupted`) never had a verdict to recompute.
         for run in [r for r in store.runs(kind="service") if r["outcome"] not in ("running", "interrupted")]:
-            service = store.db["services"].get(run["target_id"])
-            before = store.db["verdicts"].get(run["id"]) if store.db["verdicts"].count_where("run_id = ?", [run["id"]]) else None
+            service = store.db.table("services").get(run["target_id"])
+            verdicts = store.db.table("verdicts")
+            before = verdicts.get(run["id"]) if verdicts.count_where("run_id = ?", [run["id"]]) else None
             catalogue = before["catalogue"] if before else None
             verdict = judge(Observation.from_rows(store.steps(run["id"]), service["declared_level"], catalogue))
             total += 1
-            if before is None or (before["level"], before["mode"], before["outcome"]) != (verdict.level, verdict.mode, verdict.outcome):
+            found = (verdict.level, verdict.mode, verdict.outcome)
+            if before is None or (before["level"], before["mode"], before["outcome"]) != found:
                 changed += 1
                 console.print(f"{run['id']} {run['target_id']}: "
                               f"{(before or {}).get('level')}/{(before or {}).get('mode')} → {verdict.level}/{verdict.mode}")
