@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -42,7 +43,11 @@ class Store:
                 self.db.execute("PRAGMA foreign_keys = ON")
                 migrations.apply(self.db)
         except OSError as exc:
-            raise StoreError(f"không mở được kho dữ liệu {self.db_path}: {exc}") from exc
+            raise StoreError(f"không mở được kho dữ liệu {self.db_path} ({type(exc).__name__}: {exc.strerror or exc}); "
+                             "--data phải là một thư mục ghi được") from exc
+        except sqlite3.DatabaseError as exc:  # "file is not a database", a disk image that is malformed
+            raise StoreError(f"{self.db_path} không phải kho dữ liệu SQLite đọc được ({exc}); chỉ --data tới thư mục "
+                             "dữ liệu của kiemtra, hoặc khôi phục kiemtra.db từ bản sao lưu") from None
         self.artifacts = ArtifactFiles(self.data_dir / "evidence")
 
     def close(self) -> None:

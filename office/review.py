@@ -58,7 +58,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 def read_scores(path: Path, config: Config, criteria: list[Criterion]) -> list[ImportedScore]:
     """Validate a scores file against the agencies and the criteria table; ConfigInvalid lists every problem."""
-    if not path.exists():
+    if not path.is_file():
         raise ConfigError("không có tệp", file=str(path), fix="chỉ đường dẫn tới tệp CSV hoặc XLSX")
     by_id = {c.id: c for c in criteria}
     groups = {a.id: a.group for a in config.agencies}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -33,14 +34,15 @@ class Case:
     code: int = 2
     config: str = "repo"      # a key of BROKEN, "repo", "notconfig" or "nofolder"
     env: tuple[tuple[str, str], ...] = ()
+    store: str = "empty"      # the data folder before the command: a key of STORES
 
     @property
     def id(self) -> str:
         return f"{self.command}:{' '.join(self.args)}"[:80]
 
 
-def case(command: str, *args: str, code: int = 2, config: str = "repo", **env: str) -> Case:
-    return Case(command, args, code, config, tuple(env.items()))
+def case(command: str, *args: str, code: int = 2, config: str = "repo", store: str = "empty", **env: str) -> Case:
+    return Case(command, args, code, config, tuple(env.items()), store)
 
 
 CASES = [
@@ -67,24 +69,35 @@ CASES = [
     case("crawl", "crawl", "--agency", "khong-co"),
     case("crawl", "crawl", "--budget", "mai"),
     case("crawl", "crawl", "--until", "25:99"),
-    case("crawl", "crawl", "--agency", "bac-ninh", code=3),  # the lock is held: see `held_lock`
+    case("crawl", "crawl", "--agency", "bac-ninh", code=3, store="locked"),
     case("queue", "queue", "--agency", "khong-co"),
     case("recheck", "recheck", "khong-co", "--reason", "phản ánh"),
     case("runs", "runs", "--agency", "khong-co"),
+    case("runs", "runs", store="corrupt"),
+    case("runs", "runs", store="newer"),
+    case("runs", "runs", store="file"),
     case("keys init", "keys", "init", "--out", str(REPO / "khoa-thu.pem")),
+    case("keys init", "keys", "init", "--out", "{bad.txt}/khoa.pem"),
     case("keys show", "keys", "show", KIEMTRA_SIGNING_KEY="không phải khóa"),
     case("evidence seal", "evidence", "seal", "khong-co"),
     case("evidence verify", "evidence", "verify", "khong-co"),
     case("evidence verify", "evidence", "verify", "--all", "--public-key", "{missing.pem}"),
     case("evidence verify", "evidence", "verify", "--all", "--public-key", "{bad.txt}"),
     case("evidence export", "evidence", "export", "khong-co", "-o", "{out.zip}"),
+    case("evidence export", "evidence", "export", "{run}", "-o", "{folder}", store="sealed"),
+    case("evidence export", "evidence", "export", "{run}", "-o", "{missing.zip}/goi.zip", store="sealed"),
     case("evidence verify-bundle", "evidence", "verify-bundle", "{bad.zip}"),
     case("evidence verify-bundle", "evidence", "verify-bundle", "{empty.zip}"),
     case("evidence verify-bundle", "evidence", "verify-bundle", "{missing.zip}"),
     case("evidence verify-bundle", "evidence", "verify-bundle", "{empty.zip}", "--public-key", "{missing.pem}"),
+    case("evidence verify-bundle", "evidence", "verify-bundle", "{broken.zip}"),
+    case("evidence verify-bundle", "evidence", "verify-bundle", "{shapeless.zip}"),
     case("evidence dispute", "evidence", "dispute", "khong-co", "--note", "không đồng ý"),
     case("serve", "serve", "--port", "tám-nghìn"),
     case("serve", "serve", "--host", "0.0.0.0"),
+    case("serve", "serve", "--port", "99999"),
+    case("serve", "serve", "--port", "{busy}"),
+    case("serve", "serve", "--host", "khong-co-may-nay.invalid", KIEMTRA_SERVE_TOKEN="bi-mat"),
     case("portal check", "portal", "check", "--agency", "khong-co"),
     case("portal check", "portal", "check", "--viewport", "to"),
     case("portal criteria", "portal", "criteria", config="badcriteria"),
@@ -92,9 +105,11 @@ CASES = [
     case("review import", "review", "import", "{bad.csv}", "--inspector", "an"),
     case("review import", "review", "import", "{bad.xlsx}", "--inspector", "an"),
     case("review import", "review", "import", "{bad.txt}", "--inspector", "an"),
+    case("review import", "review", "import", "{folder}", "--inspector", "an"),
     case("review status", "review", "status", "--agency", "khong-co"),
     case("review appraise", "review", "appraise", "khong-co", "c3-news", "2", "--appraiser", "td", "--reason", "r"),
     case("review appraise", "review", "appraise", "bac-ninh", "c3-news", "hai", "--appraiser", "td", "--reason", "r"),
+    case("review appraise", "review", "appraise", "bac-ninh", "c3-news", "2", "--appraiser", "td", "--reason", " "),
     case("review history", "review", "history", "khong-co"),
     case("survey template", "survey", "template", "--group", "tinh", "-o", "{bad.txt}/phieu.xlsx"),
     case("survey import", "survey", "import", "{missing.xlsx}"),
@@ -104,6 +119,7 @@ CASES = [
     case("score", "score", config="badscoring"),
     case("config check", "config", "check", config="badscoring"),
     case("report", "report", "--year", "2024", "-o", "{bad.txt}"),
+    case("report", "report", "--year", "2024", "-o", "{bad.txt}/bao-cao"),
     case("confirm import", "confirm", "import", "{missing.xlsx}"),
     case("confirm import", "confirm", "import", "{bad.xlsx}"),
     case("confirm import", "confirm", "import", "{bad.csv}"),
@@ -126,9 +142,13 @@ def inputs(tmp: Path) -> dict[str, Path]:
                           "bad.zip": b"PK khong phai zip"}.items():
         (tmp / name).write_bytes(content)
         files[name] = tmp / name
-    with zipfile.ZipFile(tmp / "empty.zip", "w") as empty:
-        empty.writestr("index.html", "<p>không có bản kê</p>")
-    files["empty.zip"] = tmp / "empty.zip"
+    for name, members in {"empty.zip": {"index.html": "<p>không có bản kê</p>"},
+                          "broken.zip": {"manifests/r.json": "{khong phai json"},
+                          "shapeless.zip": {"manifests/r.json": "[1, 2]", "chain.json": "{}"}}.items():
+        with zipfile.ZipFile(tmp / name, "w") as bundle:
+            for member, text in members.items():
+                bundle.writestr(member, text)
+        files[name] = tmp / name
     (tmp / "folder").mkdir()
     files["folder"] = tmp / "folder"
     return files
@@ -158,10 +178,41 @@ def config_folder(kind: str, tmp: Path) -> Path:
     return broken
 
 
-def held_lock(data: Path) -> None:
+def held_lock(data: Path) -> dict[str, str]:
     """Another live crawl (this very process) holds the store's lock."""
     with Store(data) as store:
         CrawlLock(store, "may-khac:1:abc", timedelta(hours=1), lambda: datetime.now(timezone.utc)).acquire()
+    return {}
+
+
+def corrupt(data: Path) -> dict[str, str]:
+    data.mkdir()
+    (data / "kiemtra.db").write_bytes(b"khong phai SQLite " * 64)
+    return {}
+
+
+def newer(data: Path) -> dict[str, str]:
+    with Store(data) as store:
+        store.db["_migrations"].insert({"name": "9999_tuong_lai", "applied_at": "2099-01-01T00:00:00Z"})
+    return {}
+
+
+def a_file(data: Path) -> dict[str, str]:
+    data.write_text("không phải thư mục", encoding="utf-8")
+    return {}
+
+
+def sealed(data: Path) -> dict[str, str]:
+    from tests.evidence_helpers import make_store
+
+    store, ids = make_store(data, None, runs=1)
+    store.close()
+    return {"run": ids[0]}
+
+
+# The data folder's state before the command; each returns more `{name}`s for the arguments.
+STORES = {"empty": lambda data: {}, "locked": held_lock, "corrupt": corrupt, "newer": newer, "file": a_file,
+          "sealed": sealed}
 
 
 @pytest.fixture(autouse=True)
@@ -183,14 +234,17 @@ def test_bad_input_is_one_line_and_an_exit_code(bad, tmp_path, capfd, monkeypatc
     data = tmp_path / "data"
     for name, value in bad.env:
         monkeypatch.setenv(name, value)
-    if bad.code == 3:
-        held_lock(data)
-    args = [re.sub(r"\{([^}]+)\}", lambda m: str(files[m.group(1)]), a) for a in bad.args]
+    names = {**{k: str(v) for k, v in files.items()}, **STORES[bad.store](data)}
+    busy = socket.create_server(("127.0.0.1", 0))  # a port another program listens on
+    names["busy"] = str(busy.getsockname()[1])
+    args = [re.sub(r"\{([^}]+)\}", lambda m: names[m.group(1)], a) for a in bad.args]
     before = set(os.listdir(REPO))
     try:
         code = run_cli(["--config", str(config_folder(bad.config, tmp_path)), "--data", str(data), *args])
     except SystemExit as exc:  # pragma: no cover - run_cli must never exit the process
         pytest.fail(f"run_cli exited the process with {exc.code}")
+    finally:
+        busy.close()
     out, err = capfd.readouterr()
     assert "Traceback" not in out + err
     assert code == bad.code, out + err

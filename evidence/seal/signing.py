@@ -88,15 +88,19 @@ def init_key(path: Path, *, force: bool = False) -> Signer:
         raise SigningError(f"không ghi khóa bí mật vào trong kho mã nguồn ({path}); chọn thư mục khác, ví dụ {DEFAULT_KEY_FILE}")
     if path.exists() and not force:
         raise SigningError(f"đã có khóa tại {path}; thêm --force nếu thật sự muốn thay (chữ ký cũ vẫn kiểm được bằng khóa công khai cũ trong kho)")
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    # Created 0600 from the start, so the key is never readable by others even for a moment.
-    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(handle, "wb") as out:
-        out.write(pem)
     signer = Signer(key)
-    path.with_name(path.name + ".pub").write_text(signer.public_pem, encoding="ascii")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Created 0600 from the start, so the key is never readable by others even for a moment.
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(handle, "wb") as out:
+            out.write(pem)
+        path.with_name(path.name + ".pub").write_text(signer.public_pem, encoding="ascii")
+    except OSError as exc:
+        raise SigningError(f"không ghi được khóa vào {path} ({type(exc).__name__}); chọn một thư mục ghi được, "
+                           f"ví dụ {DEFAULT_KEY_FILE}") from None
     return signer
 
 

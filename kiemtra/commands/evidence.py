@@ -6,8 +6,10 @@ sealed (a changed, missing or added byte, a broken chain, a bad signature) and 0
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import socket
 from pathlib import Path
 
 import click
@@ -181,10 +183,26 @@ def dispute_command(state: State, service_id: str, note: str, run_id: str | None
     console.print(f"Đã ghi nhận khiếu nại về {service_id}.")
 
 
+LISTEN_WORDS = {errno.EADDRINUSE: "cổng đang được chương trình khác dùng", errno.EACCES: "cần quyền quản trị cho cổng dưới 1024",
+                errno.EADDRNOTAVAIL: "địa chỉ này không thuộc máy này"}
+
+
+def _can_listen(host: str, port: int) -> None:
+    """Refuse before the server starts when it could not listen there (the web server would only print and exit)."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        if isinstance(exc, socket.gaierror) or (exc.errno or 0) < 0:  # create_server re-raises a resolver error as OSError
+            raise SetupError(f"không có địa chỉ {host}; dùng --host 127.0.0.1 hoặc địa chỉ IP của máy này") from None
+        why = LISTEN_WORDS.get(exc.errno or 0, type(exc).__name__)
+        raise SetupError(f"không mở được {host}:{port}: {why}; chọn --port khác (setting serve.port)") from None
+
+
 @click.command("serve")
 @click.option("--host", metavar="ADDR",
               help="Address to listen on (setting serve.host); other than 127.0.0.1 needs KIEMTRA_SERVE_TOKEN.")
-@click.option("--port", type=int, help="Port (setting serve.port).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (setting serve.port).")
 @pass_state
 def serve_command(state: State, host: str | None, port: int | None) -> None:
     """The evidence browser: agencies → services → runs, verdicts, steps, video, bundles (read-only).
@@ -198,6 +216,7 @@ def serve_command(state: State, host: str | None, port: int | None) -> None:
     token = os.environ.get(TOKEN_ENV) or None
     if host != "127.0.0.1" and not token:
         raise SetupError(f"mở cho địa chỉ {host} cần mật khẩu: đặt biến môi trường {TOKEN_ENV}")
+    _can_listen(host, port)
     with Store(settings.data):
         pass  # applies pending migrations once; the app itself only reads
     app = create_app(settings.data, token=token)

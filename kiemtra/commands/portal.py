@@ -153,6 +153,8 @@ def review_appraise(state: State, agency: str, criterion: str, score: str, appra
 
     Example: kiemtra review appraise bac-ninh c3-search 2.5 --appraiser tran.b --reason "tìm kiếm trả sai kết quả"
     """
+    if not reason.strip():
+        raise click.BadParameter("cần ghi lý do thẩm định (được lưu trong nhật ký)", param_hint="--reason")
     config = state.load()
     group = config.agency(agency).group
     spec = next((c for c in load_criteria(config.dir) if c.id == criterion), None)
