@@ -2,8 +2,10 @@
 
 Every command of the click tree has at least one bad-argument case below (a new command without one
 fails `test_every_command_has_a_bad_argument_case`). Each case runs in-process through `run_cli`
-with a temporary data folder. Commands that start servers or browsers are given a bad argument they
-must refuse before starting anything.
+with a temporary data folder (empty, or in a state from STORES: locked, corrupt, newer, sealed...)
+and the repo's config/ or a copy with one file broken, and expects exit 2 (bad usage, config or
+set-up), or 3 where another crawl holds the lock. Commands that start servers or browsers are given
+a bad argument they must refuse before starting anything. `pytest -s` prints every message.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pytest
 
 from crawler.nightly.lock import CrawlLock
 from evidence.store import Store
+from kiemtra import errors
 from kiemtra.cli import main, run_cli
 from tests.test_layout import walk
 
@@ -50,6 +53,8 @@ CASES = [
     case("config check", "config", "check", config="broken"),
     case("config check", "config", "check", config="nofolder"),
     case("settings", "settings", config="broken"),
+    case("settings", "settings", config="control"),
+    case("settings", "settings", config="yamlfolder"),
     case("setup", "setup", "--no-such-option"),
     case("catalogue import", "catalogue", "import", "{missing.csv}"),
     case("catalogue import", "catalogue", "import", "{folder}"),
@@ -155,10 +160,12 @@ def inputs(tmp: Path) -> dict[str, Path]:
 
 
 # A copy of the repo's config/ with one file malformed.
-BROKEN = {
+BROKEN: dict[str, tuple[str, str | None]] = {
     "broken": ("agencies/bac-ninh.yaml", "id: bac-ninh\nservices: [\n  - id: {"),
     "badcriteria": ("criteria/portal.yaml", "criteria:\n  - {id: c3-intro, points: "),
     "badscoring": ("scoring.yaml", "categories: {c1: ["),
+    "control": ("agencies/bac-ninh.yaml", "id: bac\x01ninh\n"),
+    "yamlfolder": ("agencies/thu-muc.yaml", None),  # a folder named like an agency file
 }
 
 
@@ -174,7 +181,10 @@ def config_folder(kind: str, tmp: Path) -> Path:
     broken = tmp / kind
     shutil.copytree(REPO / "config", broken)
     name, text = BROKEN[kind]
-    (broken / name).write_text(text, encoding="utf-8")
+    if text is None:
+        (broken / name).mkdir()
+    else:
+        (broken / name).write_text(text, encoding="utf-8")
     return broken
 
 
@@ -220,6 +230,16 @@ def _hermetic(monkeypatch, tmp_path):
     for name in ("KIEMTRA_CONFIG", "KIEMTRA_DATA", "KIEMTRA_SIGNING_KEY", "KIEMTRA_SERVE_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))  # the default key file lives under ~
+
+
+def test_every_error_is_in_the_documented_tree_with_its_exit_code():
+    classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.KiemtraError)]
+    assert len(classes) >= 15
+    for cls in classes:
+        assert cls.__module__ == "kiemtra.errors"
+        assert cls.exit_code in (1, 2, 3), cls
+        drawn = re.search(rf"^ +[│├└─ ]*{cls.__name__} ", errors.__doc__ or "", re.MULTILINE)
+        assert drawn, f"{cls.__name__} is missing from the tree in kiemtra/errors.py's docstring"
 
 
 def test_every_command_has_a_bad_argument_case():
