@@ -154,12 +154,7 @@ def _check_manifest(bundle: zipfile.ZipFile, name: str, names: set[str], report:
 def verify_bundle(path: Path, trusted: str | None = None) -> Report:
     """Check a bundle offline: signatures, every artifact's hash, the chain stretch, stray files."""
     try:
-        bundle = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise BundleError(f"{path} không phải gói bằng chứng (zip) đọc được: {exc}") from exc
-    try:
-        with bundle:
-            return _verify_members(bundle, path, trusted)
+        return _verify_bundle(path, trusted)
     except (ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as exc:
         # A manifest or chain.json that is not JSON of the shape kiemtra writes (JSONDecodeError and
         # UnicodeDecodeError are ValueErrors): the file was not made by `kiemtra evidence export`, or was damaged.
@@ -167,32 +162,36 @@ def verify_bundle(path: Path, trusted: str | None = None) -> Report:
                           "xin cơ quan gửi lại gói do `kiemtra evidence export` tạo") from None
 
 
-def _verify_members(bundle: zipfile.ZipFile, path: Path, trusted: str | None) -> Report:
-    """The checks of `verify_bundle` on an opened zip; a member of the wrong shape raises for the caller to name."""
+def _verify_bundle(path: Path, trusted: str | None) -> Report:
     report = Report()
-    names = {n for n in bundle.namelist() if not n.endswith("/")}
-    used = {"index.html", GUIDE, "chain.json", "SHA256SUMS"}
-    manifests = sorted(n for n in names if n.startswith("manifests/") and n.endswith(".json"))
-    if not manifests:
-        raise BundleError(f"{path} không chứa bản kê nào (manifests/*.json)")
-    hashes = {}
-    for name in manifests:
-        used |= _check_manifest(bundle, name, names, report, trusted)
-        hashes[hashlib.sha256(bundle.read(name)).hexdigest()] = json.loads(bundle.read(name))
-    chain = json.loads(bundle.read("chain.json"))["segment"] if "chain.json" in names else []
-    links = {c["sha256"]: c for c in chain}
-    for i in range(1, len(chain)):
-        if chain[i]["prev_sha256"] != chain[i - 1]["sha256"] or chain[i]["seq"] != chain[i - 1]["seq"] + 1:
-            report.problems.append(Problem("chain", None, "chain.json", f"chuỗi bị đứt ở bản kê số {chain[i]['seq']}"))
-    for sha, document in hashes.items():
-        link = links.get(sha)
-        if link is None or link["prev_sha256"] != document.get("prev_manifest_sha256") or link["seq"] != document.get("seq"):
-            report.problems.append(Problem("chain", document["run"]["id"], sha, "bản kê không nằm đúng chỗ trong chuỗi"))
-    for name in sorted(names - used):
-        report.problems.append(Problem("added", None, name, "tệp lạ trong gói, không thuộc bản kê nào"))
-    if "SHA256SUMS" in names:
-        for line in bundle.read("SHA256SUMS").decode("utf-8").splitlines():
-            digest, _, member = line.partition("  ")
-            if member in names and hashlib.sha256(bundle.read(member)).hexdigest() != digest:
-                report.problems.append(Problem("changed", None, member, "không khớp SHA256SUMS"))
+    try:
+        bundle = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise BundleError(f"{path} không phải gói bằng chứng (zip) đọc được: {exc}") from exc
+    with bundle:
+        names = {n for n in bundle.namelist() if not n.endswith("/")}
+        used = {"index.html", GUIDE, "chain.json", "SHA256SUMS"}
+        manifests = sorted(n for n in names if n.startswith("manifests/") and n.endswith(".json"))
+        if not manifests:
+            raise BundleError(f"{path} không chứa bản kê nào (manifests/*.json)")
+        hashes = {}
+        for name in manifests:
+            used |= _check_manifest(bundle, name, names, report, trusted)
+            hashes[hashlib.sha256(bundle.read(name)).hexdigest()] = json.loads(bundle.read(name))
+        chain = json.loads(bundle.read("chain.json"))["segment"] if "chain.json" in names else []
+        links = {c["sha256"]: c for c in chain}
+        for i in range(1, len(chain)):
+            if chain[i]["prev_sha256"] != chain[i - 1]["sha256"] or chain[i]["seq"] != chain[i - 1]["seq"] + 1:
+                report.problems.append(Problem("chain", None, "chain.json", f"chuỗi bị đứt ở bản kê số {chain[i]['seq']}"))
+        for sha, document in hashes.items():
+            link = links.get(sha)
+            if link is None or link["prev_sha256"] != document.get("prev_manifest_sha256") or link["seq"] != document.get("seq"):
+                report.problems.append(Problem("chain", document["run"]["id"], sha, "bản kê không nằm đúng chỗ trong chuỗi"))
+        for name in sorted(names - used):
+            report.problems.append(Problem("added", None, name, "tệp lạ trong gói, không thuộc bản kê nào"))
+        if "SHA256SUMS" in names:
+            for line in bundle.read("SHA256SUMS").decode("utf-8").splitlines():
+                digest, _, member = line.partition("  ")
+                if member in names and hashlib.sha256(bundle.read(member)).hexdigest() != digest:
+                    report.problems.append(Problem("changed", None, member, "không khớp SHA256SUMS"))
     return report

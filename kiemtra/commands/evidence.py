@@ -178,8 +178,9 @@ def dispute_command(state: State, service_id: str, note: str, run_id: str | None
         if service is None:
             raise click.UsageError(f"không có dịch vụ {service_id} trong kho")
         with store.db.conn:
-            store.db.table("disputes").insert({"service_id": service_id, "run_id": run_id, "agency_id": service["agency_id"],
-                                         "opened_at": utc_now(), "opened_by": opened_by, "note": note})
+            store.db.table("disputes").insert({"service_id": service_id, "run_id": run_id,
+                                               "agency_id": service["agency_id"], "opened_at": utc_now(),
+                                               "opened_by": opened_by, "note": note})
     console.print(f"Đã ghi nhận khiếu nại về {service_id}.")
 
 
