@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from checks.portal import MANUAL, REGISTRY, Criterion
 from configuration import yamlfile
 from configuration.folder import GROUPS, ID_PATTERN, load_table
-from configuration.problems import ConfigInvalid, Problems, from_validation
-from kiemtra.errors import ConfigError
+from configuration.problems import Problems, from_validation
+from kiemtra.errors import ConfigError, ConfigInvalid
 
 CATEGORY_MAX = 100.0
 RELATIVE_PATH = Path("criteria") / "portal.yaml"

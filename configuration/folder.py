@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from configuration import yamlfile
-from configuration.problems import ConfigInvalid
-from kiemtra.errors import ConfigError
+from kiemtra.errors import ConfigError, ConfigInvalid
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 Group = Literal["bo", "cqtcp", "tinh"]

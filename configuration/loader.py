@@ -23,10 +23,10 @@ from configuration.agencies import AgencyConfig, ServiceConfig, parse_agencies
 from configuration.criteria import parse_criteria
 from configuration.folder import DEFAULT_CONFIG_DIR, GROUPS, ID_PATTERN, config_dir
 from configuration.playbooks import Playbook, parse_playbooks, playbook_names
-from configuration.problems import ConfigInvalid, Problems
+from configuration.problems import Problems
 from configuration.scoring import ScoringConfig, parse_scoring
 from configuration.settings import Settings, parse_settings
-from kiemtra.errors import ConfigError
+from kiemtra.errors import ConfigError, ConfigInvalid
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,6 +68,10 @@ def load_all(directory: str | Path | None = None, overrides: Mapping[str, Any] |
     if not root.is_dir():
         raise ConfigInvalid([ConfigError("thư mục cấu hình không tồn tại", file=str(root),
                                          fix="chỉ --config hoặc KIEMTRA_CONFIG tới một thư mục có settings.yaml và agencies/")])
+    if not (root / "settings.yaml").exists() and not (root / "agencies").is_dir():
+        # Neither file a config folder holds: a wrong --config, not an empty inspection.
+        raise ConfigInvalid([ConfigError("không phải thư mục cấu hình (không có settings.yaml, không có agencies/)",
+                                         file=str(root), fix="chỉ --config tới thư mục như config/ của kiemtra")])
     problems: Problems = []
     settings = parse_settings(root, overrides or {}, problems)
     playbooks = parse_playbooks(root, problems)

@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from configuration import yamlfile
-from configuration.problems import ConfigInvalid, Problems
-from kiemtra.errors import ConfigError
+from configuration.problems import Problems
+from kiemtra.errors import ConfigError, ConfigInvalid
 
 # The citizen's flow, in order: a playbook may replace any of these steps (crawler.bot.citizen walks them).
 FLOW = ("open", "start_submission", "register", "confirm_email", "login", "submit", "track", "pay", "result")

@@ -30,15 +30,6 @@ FIXES = {
 }
 
 
-class ConfigInvalid(ConfigError):
-    """Several config problems at once; `problems` holds each as a ConfigError."""
-
-    def __init__(self, problems: list[ConfigError]) -> None:
-        self.problems = problems
-        super().__init__(f"{len(problems)} lỗi cấu hình", fix="chạy `kiemtra config check` để xem từng lỗi")
-        self.args = ("\n".join(str(p) for p in problems),)
-
-
 def dotted(loc: tuple[Any, ...]) -> str:
     """A pydantic location as the config's field name: `services[1].url`."""
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")

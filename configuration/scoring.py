@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from checks.scoring import KINDS, Criterion, ScoringTable, TruthCheck
 from configuration import yamlfile
 from configuration.folder import GROUPS, load_table
-from configuration.problems import ConfigInvalid, Problems, dotted, from_validation
-from kiemtra.errors import ConfigError
+from configuration.problems import Problems, dotted, from_validation
+from kiemtra.errors import ConfigError, ConfigInvalid
 
 RELATIVE_PATH = Path("scoring.yaml")
 _PARAMS = {"ratio": ("numerator", "denominator"), "normalised": ("numerator",), "per_item": ("figure",),

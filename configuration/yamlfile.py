@@ -62,6 +62,9 @@ def load(path: Path, shown_as: str | None = None) -> Any:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"tệp không phải UTF-8 ({exc.reason})", file=name, fix="lưu lại tệp với mã UTF-8") from None
+    except OSError as exc:  # a folder named like a file, a file we may not read
+        raise ConfigError(f"không đọc được tệp ({type(exc).__name__})", file=name,
+                          fix="đây phải là một tệp YAML đọc được") from None
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except ConfigError as exc:
@@ -71,6 +74,8 @@ def load(path: Path, shown_as: str | None = None) -> Any:
         line = mark.line + 1 if mark else None
         raise ConfigError(f"lỗi cú pháp YAML: {exc.problem or exc.context}", file=name, line=line,
                           fix="sửa cú pháp YAML ở dòng này (thụt lề, dấu hai chấm, dấu nháy)") from None
+    except yaml.YAMLError as exc:  # e.g. a control character: the reader has no line to give
+        raise ConfigError(f"không đọc được YAML: {exc}", file=name, fix="lưu lại tệp dạng văn bản YAML, mã UTF-8") from None
 
 
 def line_of(document: Any, loc: tuple[Any, ...]) -> int | None:

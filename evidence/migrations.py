@@ -12,7 +12,7 @@ from collections.abc import Callable
 import sqlite_utils
 
 from evidence.clock import utc_now
-from evidence.errors import SchemaTooNew
+from kiemtra.errors import SchemaTooNew
 
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: dict[str, Migration] = {}

@@ -23,7 +23,7 @@ from sqlite_utils.db import Table
 from evidence import migrations, schema  # noqa: F401  (schema registers every migration)
 from evidence.artifacts import Artifact, ArtifactFiles
 from evidence.clock import run_stamp, utc_now
-from evidence.errors import StoreError
+from kiemtra.errors import StoreError
 
 # The newest finished run of the service `s` (an SQL subquery): what "its latest result" means everywhere.
 NEWEST_FINISHED_RUN = ("(select id from runs where target_id = s.id and kind = 'service' and outcome != 'running'"
@@ -63,7 +63,11 @@ class Store:
                 self.db.execute("PRAGMA foreign_keys = ON")
                 migrations.apply(self.db)
         except OSError as exc:
-            raise StoreError(f"không mở được kho dữ liệu {self.db_path}: {exc}") from exc
+            raise StoreError(f"không mở được kho dữ liệu {self.db_path} ({type(exc).__name__}: {exc.strerror or exc}); "
+                             "--data phải là một thư mục ghi được") from exc
+        except sqlite3.DatabaseError as exc:  # "file is not a database", a disk image that is malformed
+            raise StoreError(f"{self.db_path} không phải kho dữ liệu SQLite đọc được ({exc}); chỉ --data tới thư mục "
+                             "dữ liệu của kiemtra, hoặc khôi phục kiemtra.db từ bản sao lưu") from None
         self.artifacts = ArtifactFiles(self.data_dir / "evidence")
 
     def close(self) -> None:

@@ -1,7 +1,9 @@
 """The `kiemtra` command: thin commands that parse arguments and call the library.
 
 Exit codes: 0 done, 1 some checks could not run (the bot could not see a site), 2 bad usage,
-config or set-up. Messages to inspectors are Vietnamese.
+config or set-up, 3 another crawl holds the store, 130 interrupted (the tree and each class's code
+are in `kiemtra.errors`). Messages to inspectors are Vietnamese, one line an error: the library
+raises a named error where it notices bad input, and `run_cli` only prints it.
 """
 
 from __future__ import annotations
@@ -9,14 +11,12 @@ from __future__ import annotations
 import sys
 
 import click
+from rich.markup import escape
 
 from kiemtra import __version__
-from configuration.loader import ConfigInvalid
-from kiemtra.errors import ConfigError, KiemtraError
-from evidence.errors import StoreError
 from kiemtra.commands import catalogue, config, crawl, evidence, portal, score, service, world
 from kiemtra.commands.base import State, errors
-
+from kiemtra.errors import ConfigInvalid, KiemtraError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -53,12 +53,17 @@ def run_cli(args: list[str] | None = None) -> int:
         return 2
     except ConfigInvalid as exc:
         for problem in exc.problems:
-            errors.print(f"[red]lỗi[/red] {problem}", markup=True, soft_wrap=True)
+            _say(str(problem))
         return exc.exit_code
-    except (KiemtraError, StoreError) as exc:
-        errors.print(f"[red]lỗi[/red] {exc}", markup=True, soft_wrap=True)
+    except KiemtraError as exc:
+        _say(str(exc))
         return exc.exit_code
     return 0
+
+
+def _say(message: str) -> None:
+    """One error on one line of stderr; the message is text, never markup (a path may hold `[...]`)."""
+    errors.print("[red]lỗi[/red] " + escape(" ".join(message.split())), markup=True, soft_wrap=True)
 
 
 def entry() -> None:

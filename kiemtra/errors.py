@@ -1,8 +1,14 @@
-"""kiemtra's exception tree, for everything the visiting side raises.
+"""kiemtra's exception tree: every error a user can cause or meet, and the exit code of each.
 
-    KiemtraError                 base; `exit_code` is what the CLI returns
+    KiemtraError                 base; `exit_code` is what the CLI returns; `str()` is one line (exit 1)
     ├── ConfigError              bad config or usage: file, field and fix in one line (exit 2)
-    ├── SetupError               the machine lacks something (no browser, no ffmpeg) (exit 2)
+    │   └── ConfigInvalid        several ConfigErrors at once (`problems`), printed one a line (exit 2)
+    ├── SetupError               the machine lacks something (no browser, no ffmpeg, no key) (exit 2)
+    ├── StoreError               the data folder cannot be opened or written (exit 2)
+    │   ├── SchemaTooNew         the database was written by a newer kiemtra (exit 2)
+    │   └── SigningError         a signing key that cannot be made or read (exit 2)
+    ├── BundleError              nothing to export under that id, or a file that is not a bundle (exit 2)
+    ├── CrawlLocked              another crawl holds this store: not an error of this run, try later (exit 3)
     └── VisitError               a visit could not see the site; never a verdict against it (exit 1)
         ├── NavigationTimeout    the page did not answer within the time-out
         ├── ConnectionFailed     refused, reset, DNS, TLS: nothing came back
@@ -11,7 +17,14 @@
         ├── DownloadInstead      the address answered with a file to download, not a page
         └── BrowserCrashed       the page or the browser died under us
 
-Playwright's and Scrapy's own errors are translated into these in `crawler/browser/navigate.py` and
+Exit codes of the `kiemtra` command: 0 done, 1 some checks could not run, 2 bad usage, config or
+set-up, 3 another crawl holds the store, 130 interrupted. `kiemtra.cli.run_cli` prints any of these
+as one Vietnamese line (a `ConfigInvalid` as one line per problem) and returns its `exit_code`; the
+error is raised where the bad input is noticed, with a message naming the file, the field and the fix.
+Anything else that escapes is a bug and keeps its traceback.
+
+Every package may import this module (`checks/` excepted: it raises nothing of ours). Playwright's
+and Scrapy's own errors are translated into `VisitError`s in `crawler/browser/navigate.py` and
 nowhere else, so the rest of the code speaks one language about failures.
 """
 
@@ -19,6 +32,8 @@ from __future__ import annotations
 
 
 class KiemtraError(Exception):
+    """Base of every error kiemtra reports to its user."""
+
     exit_code = 1
 
 
@@ -39,13 +54,50 @@ class ConfigError(KiemtraError):
             text += f" — {fix}"
         super().__init__(text)
 
-    def in_file(self, file: str) -> "ConfigError":
+    def in_file(self, file: str) -> ConfigError:
         """The same error, said of `file`."""
         return ConfigError(self.message, file=file, field=self.field, line=self.line, fix=self.fix)
 
 
+class ConfigInvalid(ConfigError):
+    """Several config problems at once; `problems` holds each as a ConfigError."""
+
+    def __init__(self, problems: list[ConfigError]) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} lỗi cấu hình", fix="chạy `kiemtra config check` để xem từng lỗi")
+        self.args = ("\n".join(str(p) for p in problems),)
+
+
 class SetupError(KiemtraError):
+    """The machine lacks something kiemtra needs; the message says how to install or make it."""
+
     exit_code = 2
+
+
+class StoreError(KiemtraError):
+    """The store cannot be opened or written (fix the data folder)."""
+
+    exit_code = 2
+
+
+class SchemaTooNew(StoreError):
+    """The database was written by a newer kiemtra: update kiemtra, never downgrade the store."""
+
+
+class SigningError(StoreError):
+    """A key that cannot be made or read (fix the key file or the environment)."""
+
+
+class BundleError(KiemtraError):
+    """Nothing to export under that id, or a file that is not a bundle."""
+
+    exit_code = 2
+
+
+class CrawlLocked(KiemtraError):
+    """Another crawl holds this store (not an error of this run, try later)."""
+
+    exit_code = 3
 
 
 class VisitError(KiemtraError):

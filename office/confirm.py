@@ -13,13 +13,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import load_workbook
-
-from configuration.loader import Config, ConfigInvalid
+from configuration.loader import Config
 from evidence import confirmations, rechecks
 from evidence.store import Store
-from kiemtra.errors import ConfigError
+from kiemtra.errors import ConfigError, ConfigInvalid
 from office.reports.confirmation import AGENCY_CELL, ANSWER_COL, HEADER_ROW, REASON_COL, SHEET, YEAR_CELL
+from office.xlsxform import open_workbook
 
 AGREE = {"đồng ý", "dong y", "agree", "đồng y", "x"}
 DISPUTE = {"không đồng ý", "khong dong y", "dispute", "khiếu nại", "khieu nai"}
@@ -66,7 +65,7 @@ def import_answers(store: Store, config: Config, path: Path) -> ConfirmResult:
     """Read a returned confirmation sheet; store answers, open disputes, request re-checks."""
     if not path.exists():
         raise ConfigError("không có tệp", file=str(path), fix="chỉ đường dẫn tới phiếu xác nhận XLSX")
-    book = load_workbook(path, data_only=True)
+    book = open_workbook(path, "dùng phiếu XLSX do `kiemtra report` tạo", data_only=True)
     if SHEET not in book.sheetnames:
         raise ConfigError(f"không có trang '{SHEET}'", file=str(path), fix="dùng phiếu do `kiemtra report` tạo")
     sheet = book[SHEET]

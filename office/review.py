@@ -15,10 +15,10 @@ from typing import Any
 
 from checks.portal import Criterion
 from checks.review import Scores, Status, review
-from configuration.loader import Config, ConfigInvalid
+from configuration.loader import Config
 from evidence import portal as portal_store
 from evidence.store import Store
-from kiemtra.errors import ConfigError
+from kiemtra.errors import ConfigError, ConfigInvalid
 
 HEADERS = {"agency_id": "agency_id", "co_quan": "agency_id", "criterion_id": "criterion_id", "tieu_chi": "criterion_id",
            "score": "score", "diem": "score", "note": "note", "ghi_chu": "note"}
@@ -36,26 +36,30 @@ class ImportedScore:
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
+        from office.xlsxform import open_workbook
 
-        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+        sheet = open_workbook(path, "lưu bảng điểm ở dạng .xlsx hoặc .csv", read_only=True, data_only=True).worksheets[0]
         rows = sheet.iter_rows(values_only=True)
         header = [str(h or "").strip().lower() for h in next(rows, ())]
         for number, values in enumerate(rows, start=2):
             if any(v not in (None, "") for v in values):
                 yield number, dict(zip(header, values, strict=False))
         return
-    with path.open(encoding="utf-8-sig", newline="") as stream:
-        reader = csv.DictReader(stream)
-        reader.fieldnames = [(h or "").strip().lower() for h in reader.fieldnames or []]
-        for number, row in enumerate(reader, start=2):
-            if any((v or "").strip() for v in row.values() if isinstance(v, str)):
-                yield number, row
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            reader = csv.DictReader(stream)
+            reader.fieldnames = [(h or "").strip().lower() for h in reader.fieldnames or []]
+            for number, row in enumerate(reader, start=2):
+                if any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                    yield number, row
+    except UnicodeDecodeError:
+        raise ConfigError("tệp không phải CSV dạng UTF-8", file=str(path),
+                          fix="lưu bảng điểm ở dạng CSV UTF-8 hoặc .xlsx") from None
 
 
 def read_scores(path: Path, config: Config, criteria: list[Criterion]) -> list[ImportedScore]:
     """Validate a scores file against the agencies and the criteria table; ConfigInvalid lists every problem."""
-    if not path.exists():
+    if not path.is_file():
         raise ConfigError("không có tệp", file=str(path), fix="chỉ đường dẫn tới tệp CSV hoặc XLSX")
     by_id = {c.id: c for c in criteria}
     groups = {a.id: a.group for a in config.agencies}

@@ -17,10 +17,10 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from configuration.loader import Config, ConfigInvalid
+from configuration.loader import Config
 from configuration.scoring import FigureSpec, ScoringConfig
-from kiemtra.errors import ConfigError
-from office.xlsxform import write_header
+from kiemtra.errors import ConfigError, ConfigInvalid
+from office.xlsxform import save_workbook, write_header
 
 SHEETS = {"bo": "Phiếu 1A", "cqtcp": "Phiếu 2A", "tinh": "Phiếu 3A"}
 TITLES = {"bo": "Bộ, cơ quan ngang Bộ", "cqtcp": "Cơ quan thuộc Chính phủ", "tinh": "Tỉnh, thành phố trực thuộc Trung ương"}
@@ -77,9 +77,7 @@ def write_template(path: Path, group: str, scoring: ScoringConfig, *, agency_id:
             "Không đổi cột A (Mã số liệu) và không thêm, bớt dòng.",
             "Số liệu bắt buộc để trống: các tiêu chí dùng số liệu đó được 0 điểm (QĐ 2342 mục 5.3.b)."), start=1):
         guide.cell(row, 1, text)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-    return path
+    return save_workbook(book, path)
 
 
 def read_form(path: Path, config: Config, scoring: ScoringConfig, *, year: int | None = None) -> SurveyForm:

@@ -9,6 +9,8 @@ import pytest
 
 from kiemtra.cli import run_cli
 from configuration.loader import ConfigInvalid, load_all as load_config
+from configuration.loader import load_config
+from kiemtra.errors import ConfigInvalid
 
 GOOD_AGENCY = """\
 id: bac-ninh

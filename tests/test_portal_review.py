@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from checks.review import Scores, differs, final_score, mean, review, spot_sample, totals
-from configuration.loader import ConfigInvalid
+from kiemtra.errors import ConfigInvalid
 from configuration.criteria import load_criteria
 from evidence import portal as portal_store
 from evidence.store import Store

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from crawler.nightly import jobs, retry
-from crawler.nightly.lock import CrawlLock, CrawlLocked, new_holder
+from crawler.nightly.lock import CrawlLock, new_holder
+from kiemtra.errors import CrawlLocked
 from crawler.nightly.recovery import holder_gone, sweep_orphans
 from configuration.settings import Retry
 from evidence import queue

@@ -12,7 +12,7 @@ import textwrap
 import pytest
 
 from evidence import migrations
-from evidence.errors import SchemaTooNew
+from kiemtra.errors import SchemaTooNew
 from evidence.store import Store
 
 

@@ -18,15 +18,9 @@ from datetime import datetime, timedelta
 from evidence import queue
 from evidence.clock import iso
 from evidence.store import Store
-from kiemtra.errors import KiemtraError
+from kiemtra.errors import CrawlLocked
 
 NAME = "crawl"
-
-
-class CrawlLocked(KiemtraError):
-    """Another crawl holds this store (exit 3: not an error of this run, try later)."""
-
-    exit_code = 3
 
 
 def new_holder() -> str:

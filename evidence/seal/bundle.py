@@ -27,15 +27,10 @@ from evidence.clock import local_time
 from evidence.seal.signing import key_id_of, signature_valid
 from evidence.seal.verify import Problem, Report
 from evidence.store import Store, table
+from kiemtra.errors import BundleError
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 GUIDE = "HUONG-DAN-KIEM-TRA.html"
-
-
-class BundleError(ValueError):
-    """Nothing to export under that id, or a file that is not a bundle."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -88,6 +83,11 @@ def _environment() -> jinja2.Environment:
 def export_bundle(store: Store, run_ids: list[str], out: Path | IO[bytes]) -> dict[str, Any]:
     """Write the bundle of these sealed runs to `out`; return what it holds."""
     sealed = _sealed(store, run_ids)
+    if isinstance(out, Path):
+        if out.is_dir():
+            raise BundleError(f"{out} là một thư mục; cho tên tệp gói, ví dụ {out / 'goi-bang-chung.zip'}")
+        if not out.parent.is_dir():
+            raise BundleError(f"không có thư mục {out.parent} để ghi gói {out.name}; tạo thư mục đó hoặc chọn nơi khác")
     keys = {r["key_id"]: r["public_key"] for r in table(store, "signing_keys").rows}
     first, last = sealed[0].seq, sealed[-1].seq
     chain = [{"seq": s, "sha256": h, "prev_sha256": p} for s, h, p in store.db.execute(
@@ -153,6 +153,16 @@ def _check_manifest(bundle: zipfile.ZipFile, name: str, names: set[str], report:
 
 def verify_bundle(path: Path, trusted: str | None = None) -> Report:
     """Check a bundle offline: signatures, every artifact's hash, the chain stretch, stray files."""
+    try:
+        return _verify_bundle(path, trusted)
+    except (ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as exc:
+        # A manifest or chain.json that is not JSON of the shape kiemtra writes (JSONDecodeError and
+        # UnicodeDecodeError are ValueErrors): the file was not made by `kiemtra evidence export`, or was damaged.
+        raise BundleError(f"{path} hỏng hoặc không đúng cấu trúc gói bằng chứng ({type(exc).__name__}: {exc}); "
+                          "xin cơ quan gửi lại gói do `kiemtra evidence export` tạo") from None
+
+
+def _verify_bundle(path: Path, trusted: str | None) -> Report:
     report = Report()
     try:
         bundle = zipfile.ZipFile(path)

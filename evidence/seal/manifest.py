@@ -18,6 +18,7 @@ from evidence.clock import local_time, utc_now
 from evidence.seal.banner import add_banner
 from evidence.seal.signing import Signer
 from evidence.store import Store, table
+from kiemtra.errors import ConfigError
 
 FORMAT = "kiemtra-manifest/1"
 GENESIS = "0" * 64  # the "previous manifest" of the first one: keeps prev_sha256 unique and non-null
@@ -108,6 +109,8 @@ def seal_run(store: Store, run_id: str, signer: Signer | None = None) -> dict[st
     existing = list(table(store, "manifests").rows_where("run_id = ?", [run_id]))
     if existing:
         return existing[0]
+    if not store.db["runs"].count_where("id = ?", [run_id]):
+        raise ConfigError(f"không có lượt {run_id} trong kho", field="RUN_ID", fix="xem mã các lượt bằng `kiemtra runs`")
     document = build(store, run_id, {})
     banners = make_banners(store, run_id, document["agency"], document["target"], document["steps"])
     document = build(store, run_id, banners)

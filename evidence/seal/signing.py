@@ -19,16 +19,12 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from evidence.errors import StoreError
+from kiemtra.errors import SigningError
 
 KEY_ENV = "KIEMTRA_SIGNING_KEY"
 DEFAULT_KEY_FILE = "~/.config/kiemtra/signing-key.pem"
 # The source tree this module belongs to: a key written inside it could end up committed.
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
-
-
-class SigningError(StoreError):
-    """A key that cannot be made or read (exit 2: fix the key file or the environment)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +54,25 @@ def key_id_of(pem: str) -> str:
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
+def read_public_key(path: str | Path) -> str:
+    """The PEM text of the Ed25519 public key in `path` (`--public-key`); SigningError names the file and the fix."""
+    try:
+        pem = Path(path).expanduser().read_text(encoding="ascii")
+        key = serialization.load_pem_public_key(pem.encode("ascii"))
+    except FileNotFoundError:
+        raise SigningError(f"không có tệp khóa công khai {path}; chỉ tới tệp .pub do `kiemtra keys init` tạo "
+                           "hoặc do cơ quan kiểm tra gửi") from None
+    except OSError as exc:
+        raise SigningError(f"không đọc được tệp khóa công khai {path} ({type(exc).__name__}); "
+                           "chỉ tới tệp .pub do `kiemtra keys init` tạo hoặc do cơ quan kiểm tra gửi") from None
+    except (UnicodeDecodeError, ValueError, TypeError):
+        raise SigningError(f"tệp {path} không phải khóa công khai dạng PEM; "
+                           "dùng tệp .pub do `kiemtra keys init` tạo") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise SigningError(f"khóa công khai trong {path} không phải khóa Ed25519; dùng tệp .pub do `kiemtra keys init` tạo")
+    return pem
+
+
 def inside_a_repo(path: Path) -> bool:
     """Whether `path` lies in kiemtra's source tree or any git work tree, where a secret could be committed."""
     path = path.expanduser().resolve()
@@ -74,15 +89,19 @@ def init_key(path: Path, *, force: bool = False) -> Signer:
     if path.exists() and not force:
         raise SigningError(f"đã có khóa tại {path}; thêm --force nếu thật sự muốn thay "
                            "(chữ ký cũ vẫn kiểm được bằng khóa công khai cũ trong kho)")
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    # Created 0600 from the start, so the key is never readable by others even for a moment.
-    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(handle, "wb") as out:
-        out.write(pem)
     signer = Signer(key)
-    path.with_name(path.name + ".pub").write_text(signer.public_pem, encoding="ascii")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Created 0600 from the start, so the key is never readable by others even for a moment.
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(handle, "wb") as out:
+            out.write(pem)
+        path.with_name(path.name + ".pub").write_text(signer.public_pem, encoding="ascii")
+    except OSError as exc:
+        raise SigningError(f"không ghi được khóa vào {path} ({type(exc).__name__}); chọn một thư mục ghi được, "
+                           f"ví dụ {DEFAULT_KEY_FILE}") from None
     return signer
 
 

@@ -20,6 +20,7 @@ from evidence import runs
 from evidence.seal.manifest import GENESIS, RUN_FIELDS, STEP_FIELDS, VERDICT_FIELDS
 from evidence.seal.signing import key_id_of, signature_valid
 from evidence.store import Store, table
+from kiemtra.errors import ConfigError
 
 FRESH_S = 600  # a file younger than this may still be waiting for its row
 
@@ -231,6 +232,13 @@ def verify(store: Store, run_ids: list[str] | None = None, trusted: str | None =
         run_ids = [r[0] for r in store.db.execute("select id from runs order by started_at")]
         sealed = {r[0] for r in store.db.execute("select run_id from manifests")}
         run_ids += sorted(sealed - set(run_ids))  # a manifest whose run row was deleted
+    else:
+        for run_id in run_ids or []:
+            # An id neither stored nor sealed is a typo, not evidence gone missing.
+            if not (store.db["runs"].count_where("id = ?", [run_id]) or
+                    store.db["manifests"].count_where("run_id = ?", [run_id])):
+                raise ConfigError(f"không có lượt {run_id} trong kho", field="RUN_ID",
+                                  fix="xem mã các lượt bằng `kiemtra runs`, hoặc dùng --all")
     for run_id in run_ids or []:
         verify_run(store, run_id, keys, hashes, report, trusted)
     verify_chain(store, report)

@@ -19,9 +19,10 @@ from flask import Flask, Response, abort, g, render_template, request, send_file
 
 from evidence import agencies
 from evidence.clock import local_time
-from evidence.seal.bundle import BundleError, export_bundle, runs_for
+from evidence.seal.bundle import export_bundle, runs_for
 from evidence.seal.verify import verify
 from evidence.web import blobs, queries
+from kiemtra.errors import BundleError
 
 CSP = ("default-src 'none'; img-src 'self'; media-src 'self'; style-src 'self'; frame-src 'self'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")

@@ -11,14 +11,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from checks.catalogue import CLASS_LABEL, Declared
-from office.catalogue_import import CODE, import_file
-from office.matching import counted, match_all, matcher_for
-from kiemtra.commands.base import State, console, pass_state
-from kiemtra.errors import ConfigError
 from crawler.nightly.plan import agency_rows
 from evidence import catalogue, matches
 from evidence.clock import utc_now
 from evidence.store import Store
+from kiemtra.commands.base import State, console, pass_state
+from kiemtra.errors import ConfigError
+from office.catalogue_import import CODE, import_file
+from office.matching import counted, match_all, matcher_for
 
 
 @click.group("catalogue")
@@ -84,7 +84,8 @@ def history_command(state: State, code: str) -> None:
         raise ConfigError(f"không có mã {code} trong danh mục", field="CODE", fix="xem `kiemtra lookup \"TÊN\"`")
     console.print(f"{row['code']} — {row['name']} ({'đang hiệu lực' if row['status'] == 'active' else 'đã bãi bỏ'})")
     for change in changes:
-        console.print(escape(f"  {change['changed_at']} {change['change']}: {change['old_name'] or ''} → {change['new_name'] or ''} "
+        console.print(escape(f"  {change['changed_at']} {change['change']}: "
+                             f"{change['old_name'] or ''} → {change['new_name'] or ''} "
                       f"[{change['source']}]"))
 
 
@@ -101,7 +102,8 @@ def lookup_command(state: State, name: str, code: str | None, as_json: bool) -> 
     config = state.load()
     with Store(config.settings.data) as store:
         if not catalogue.procedure_count(store):
-            raise ConfigError("danh mục thủ tục đang trống", fix="chạy `kiemtra catalogue import TỆP` hoặc `kiemtra catalogue harvest URL` trước")
+            raise ConfigError("danh mục thủ tục đang trống",
+                              fix="chạy `kiemtra catalogue import TỆP` hoặc `kiemtra catalogue harvest URL` trước")
         found = matcher_for(store, config.settings.matching).match(Declared(name, code))
     if as_json:
         click.echo(json.dumps({"class": found.match_class, "codes": list(found.codes), "score": found.score,
@@ -110,10 +112,12 @@ def lookup_command(state: State, name: str, code: str | None, as_json: bool) -> 
                                                "reasons": list(c.reasons)} for c in found.candidates]},
                               ensure_ascii=False))
         return
-    console.print(f"Kết quả: {CLASS_LABEL[found.match_class]} {', '.join(found.codes)} — " + "; ".join(found.reasons), markup=False)
+    console.print(f"Kết quả: {CLASS_LABEL[found.match_class]} {', '.join(found.codes)} — " + "; ".join(found.reasons),
+                  markup=False)
     table = Table("mã", "tên thủ tục", "điểm", "vì sao")
     for candidate in found.candidates:
-        table.add_row(candidate.procedure.code, escape(candidate.procedure.name), f"{candidate.score:.1f}", escape("; ".join(candidate.reasons)))
+        table.add_row(candidate.procedure.code, escape(candidate.procedure.name), f"{candidate.score:.1f}",
+                      escape("; ".join(candidate.reasons)))
     console.print(table)
 
 
@@ -247,7 +251,8 @@ def counted_command(state: State, agency: str | None, as_json: bool) -> None:
         return
     table = Table("cơ quan", "mã", "thủ tục", "dịch vụ khai báo", "gộp / tách")
     for c in result.counted:
-        table.add_row(c.agency_id, c.code, escape(names.get(c.code, "")), ", ".join(s.service_id for s in c.services), "; ".join(c.reasons))
+        table.add_row(c.agency_id, c.code, escape(names.get(c.code, "")), ", ".join(s.service_id for s in c.services),
+                      "; ".join(c.reasons))
     console.print(table)
     console.print(f"Được đếm: {result.total()} dịch vụ công trực tuyến.")
     for service, why in result.not_counted:

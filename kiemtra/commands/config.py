@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from kiemtra.commands.base import State, console, pass_state
+
+
 @click.group("config")
 def config_group() -> None:
     """Check the config folder."""
@@ -68,7 +70,5 @@ def setup_command() -> None:
     console.print(f"Trình duyệt: {chromium}")
     console.print(f"ffmpeg cho video: {ffmpeg or 'không có — video sẽ không được ghi (apt-get install ffmpeg)'}")
 
-
-from kiemtra.commands import catalogue as commands_catalogue, crawl as commands_crawl, evidence as commands_evidence, portal as commands_portal, score as commands_score, service as commands_service, world as commands_world  # noqa: E402,F401  (they register their commands)
 
 COMMANDS = [config_group, settings_command, setup_command]

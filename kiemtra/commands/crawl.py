@@ -10,22 +10,21 @@ from datetime import datetime, timedelta
 import click
 from rich.table import Table
 
-from kiemtra.commands.base import State, console, pass_state
 from configuration.loader import Config
-from kiemtra.errors import ConfigError
-from crawler.nightly.work import CrawlSummary
-from crawler.nightly.summary import local, progress_bar, summary_lines
+from crawler.browser.navigate import host_of
 from crawler.nightly.jobs import FINAL_WORDS
 from crawler.nightly.lock import CrawlLock, new_holder
-from crawler.browser.navigate import host_of
-from crawler.nightly.plan import agency_rows, plan
-from crawler.nightly.runner import Runner, RunOptions, claimable
+from crawler.nightly.plan import Target, agency_rows, plan
 from crawler.nightly.recovery import recover
-from crawler.nightly.summary import summary_table
+from crawler.nightly.runner import Runner, RunOptions, claimable
+from crawler.nightly.summary import local, progress_bar, summary_lines, summary_table
+from crawler.nightly.work import CrawlSummary
 from evidence import queue
 from evidence.clock import LOCAL_TZ, parse, utc_clock
 from evidence.rechecks import pending_recheck_requests, settle_service_recheck_requests
 from evidence.store import Store
+from kiemtra.commands.base import State, console, pass_state
+from kiemtra.errors import ConfigError
 
 _BUDGET = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
@@ -91,7 +90,7 @@ def crawl_and_report(config: Config, agency_id: str | None = None, *, deadline: 
             if not only_queued:
                 enqueue_plan(config, store, agency_id, utc_clock())
             enqueue_disputed(config, store, agency_id, utc_clock())
-            targets = {(t.kind, t.target_id): t for t in plan(config)}
+            targets: dict[tuple[str, str], Target] = {(t.kind, t.target_id): t for t in plan(config)}
             total = len(claimable(store, settings, utc_clock(), agency_id))
             options = RunOptions(holder, settings.concurrency, deadline, agency_id)
             with progress_bar(console, total) as on_done:
@@ -151,6 +150,8 @@ def queue_command(state: State, agency: str | None, show_all: bool, as_json: boo
     Example: kiemtra queue --agency bac-ninh
     """
     config = state.load()
+    if agency:
+        config.agency(agency)  # an unknown id is an error, not an empty queue
     with Store(config.settings.data) as store:
         rows = queue.jobs(store, agency_id=agency)
         histories = {r["id"]: queue.history(store, r["id"]) for r in rows} if as_json else {}
@@ -220,6 +221,8 @@ def runs_command(state: State, agency: str | None, target: str | None, as_json: 
     Example: kiemtra runs --agency bo-tp --json
     """
     config = state.load()
+    if agency:
+        config.agency(agency)  # an unknown id is an error, not an empty list
     with Store(config.settings.data) as store:
         rows = list(store.runs(agency_id=agency, target_id=target))
     if as_json:

@@ -6,20 +6,22 @@ sealed (a changed, missing or added byte, a broken chain, a bad signature) and 0
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import socket
 from pathlib import Path
 
 import click
 
-from kiemtra.commands.base import State, console, errors, pass_state
-from kiemtra.errors import SetupError
+from evidence import disputes
 from evidence.seal.bundle import export_bundle, runs_for, verify_bundle
 from evidence.seal.manifest import seal_run, unsealed_runs
-from evidence.seal.signing import DEFAULT_KEY_FILE, init_key, load_signer
-from evidence import disputes
-from evidence.store import Store
+from evidence.seal.signing import DEFAULT_KEY_FILE, init_key, load_signer, read_public_key
 from evidence.seal.verify import Report, verify
+from evidence.store import Store
+from kiemtra.commands.base import State, console, errors, pass_state
+from kiemtra.errors import SetupError
 
 TOKEN_ENV = "KIEMTRA_SERVE_TOKEN"
 
@@ -27,7 +29,7 @@ TOKEN_ENV = "KIEMTRA_SERVE_TOKEN"
 def _trusted(public_key: str | None, state: State) -> str | None:
     """The public key signatures must match: a file given, else that of the configured private key."""
     if public_key:
-        return Path(public_key).read_text(encoding="ascii")
+        return read_public_key(public_key)
     signer = load_signer(state.load().settings.signing.key_file)
     return signer.public_pem if signer else None
 
@@ -58,7 +60,9 @@ def keys_group() -> None:
 
 
 @keys_group.command("init")
-@click.option("--out", "out", metavar="FILE", help=f"Where to write the private key (default: setting signing.key_file, {DEFAULT_KEY_FILE}); never inside the repo.")
+@click.option("--out", "out", metavar="FILE",
+              help=f"Where to write the private key (default: setting signing.key_file, {DEFAULT_KEY_FILE}); "
+                   "never inside the repo.")
 @click.option("--force", is_flag=True, help="Replace an existing key (old manifests stay verifiable by their stored public key).")
 @pass_state
 def keys_init(state: State, out: str | None, force: bool) -> None:
@@ -106,7 +110,7 @@ def seal_command(state: State, run_id: str | None, everything: bool) -> None:
     config = state.load()
     signer = load_signer(config.settings.signing.key_file)
     with Store(config.settings.data) as store:
-        ids = unsealed_runs(store) if everything else [run_id]
+        ids = [run_id] if run_id else unsealed_runs(store)
         for rid in ids:
             seal_run(store, rid, signer)
     console.print(f"Đã niêm phong {len(ids)} lượt{'' if signer else ' (không có khóa ký: chưa ký)'}.")
@@ -127,7 +131,7 @@ def verify_command(state: State, run_id: str | None, everything: bool, public_ke
         raise click.UsageError("cho một RUN_ID hoặc --all")
     trusted = _trusted(public_key, state)
     with Store(state.load().settings.data) as store:
-        report = verify(store, None if everything else [run_id], trusted)
+        report = verify(store, [run_id] if run_id else None, trusted)
     _print_report(report, as_json, "Kho bằng chứng")
 
 
@@ -155,7 +159,7 @@ def verify_bundle_command(bundle: str, public_key: str | None, as_json: bool) ->
 
     Example: kiemtra evidence verify-bundle bac-ninh-003.zip
     """
-    trusted = Path(public_key).read_text(encoding="ascii") if public_key else None
+    trusted = read_public_key(public_key) if public_key else None
     _print_report(verify_bundle(Path(bundle), trusted), as_json, f"Gói {bundle}")
 
 
@@ -176,9 +180,26 @@ def dispute_command(state: State, service_id: str, note: str, run_id: str | None
     console.print(f"Đã ghi nhận khiếu nại về {service_id}.")
 
 
+LISTEN_WORDS = {errno.EADDRINUSE: "cổng đang được chương trình khác dùng", errno.EACCES: "cần quyền quản trị cho cổng dưới 1024",
+                errno.EADDRNOTAVAIL: "địa chỉ này không thuộc máy này"}
+
+
+def _can_listen(host: str, port: int) -> None:
+    """Refuse before the server starts when it could not listen there (the web server would only print and exit)."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        if isinstance(exc, socket.gaierror) or (exc.errno or 0) < 0:  # create_server re-raises a resolver error as OSError
+            raise SetupError(f"không có địa chỉ {host}; dùng --host 127.0.0.1 hoặc địa chỉ IP của máy này") from None
+        why = LISTEN_WORDS.get(exc.errno or 0, type(exc).__name__)
+        raise SetupError(f"không mở được {host}:{port}: {why}; chọn --port khác (setting serve.port)") from None
+
+
 @click.command("serve")
-@click.option("--host", metavar="ADDR", help="Address to listen on (setting serve.host); other than 127.0.0.1 needs KIEMTRA_SERVE_TOKEN.")
-@click.option("--port", type=int, help="Port (setting serve.port).")
+@click.option("--host", metavar="ADDR",
+              help="Address to listen on (setting serve.host); other than 127.0.0.1 needs KIEMTRA_SERVE_TOKEN.")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (setting serve.port).")
 @pass_state
 def serve_command(state: State, host: str | None, port: int | None) -> None:
     """The evidence browser: agencies → services → runs, verdicts, steps, video, bundles (read-only).
@@ -192,6 +213,7 @@ def serve_command(state: State, host: str | None, port: int | None) -> None:
     token = os.environ.get(TOKEN_ENV) or None
     if host != "127.0.0.1" and not token:
         raise SetupError(f"mở cho địa chỉ {host} cần mật khẩu: đặt biến môi trường {TOKEN_ENV}")
+    _can_listen(host, port)
     with Store(settings.data):
         pass  # applies pending migrations once; the app itself only reads
     app = create_app(settings.data, token=token)

@@ -9,11 +9,11 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from kiemtra.commands.base import State, console, pass_state
 from crawler.portal.look import inspect_portal, score_portal
-from office.review import import_scores, statuses
 from evidence import portal as portal_store
 from evidence.store import Store
+from kiemtra.commands.base import State, console, pass_state
+from office.review import import_scores, statuses
 
 OUTCOME_VI = {"pass": "đạt", "fail": "không đạt", "needs_review": "cần người xem", "not_applicable": "không áp dụng",
               "could_not_verify": "chưa kiểm tra được", "scored": "đã chấm"}
@@ -152,13 +152,19 @@ def review_appraise(state: State, agency: str, criterion: str, score: str, appra
 
     Example: kiemtra review appraise bac-ninh c3-search 2.5 --appraiser tran.b --reason "tìm kiếm trả sai kết quả"
     """
+    if not reason.strip():
+        raise click.BadParameter("cần ghi lý do thẩm định (được lưu trong nhật ký)", param_hint="--reason")
     config = state.load()
     group = config.agency(agency).group
     spec = next((c for c in config.criteria if c.id == criterion), None)
     if spec is None or group not in spec.points:
         raise click.BadParameter(f"tiêu chí '{criterion}' không có hoặc không áp dụng cho nhóm {group}",
                                  param_hint="CRITERION")
-    value = None if score == "-" else float(score.replace(",", "."))
+    try:
+        value = None if score == "-" else float(score.replace(",", "."))
+    except ValueError:
+        raise click.BadParameter(f"'{score}' không phải số; ghi ví dụ 2.5 hoặc 2,5 (hoặc - để rút điểm)",
+                                 param_hint="SCORE") from None
     if value is not None and not 0 <= value <= spec.points[group]:
         raise click.BadParameter(f"điểm phải từ 0 đến {spec.points[group]:g}", param_hint="SCORE")
     with Store(config.settings.data) as store:
@@ -177,6 +183,7 @@ def review_history(state: State, agency: str, criterion: str | None) -> None:
     Example: kiemtra review history bac-ninh --criterion c3-search
     """
     config = state.load()
+    config.agency(agency)  # an unknown id is an error, not an empty history
     with Store(config.settings.data) as store:
         rows = list(portal_store.history(store, agency, criterion))
     table = Table("lúc", "ai", "tiêu chí", "việc", "cũ", "mới", "lý do")

@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from kiemtra.commands.base import State, console, pass_state
 from evidence.store import Store
+from kiemtra.commands.base import State, console, pass_state
 
 GROUP_CHOICE = click.Choice(["bo", "cqtcp", "tinh"])
 
@@ -52,8 +52,8 @@ def survey_import(state: State, files: tuple[Path, ...], year: int | None) -> No
 
     Example: kiemtra survey import phieu-3A-bac-ninh.xlsx
     """
-    from office.survey import read_form
     from evidence import surveys
+    from office.survey import read_form
 
     config = state.load()
     scoring = config.scoring
@@ -91,7 +91,8 @@ def score_command(state: State, year: int) -> None:
 
 @click.command("report")
 @click.option("--year", type=int, default=_default_year, show_default="last year", help="Year evaluated.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Folder to write the reports to.")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the reports to.")
 @click.option("--evidence-url", metavar="URL", help="Base address of the evidence browser (default: serve.host:port).")
 @click.option("--rescore/--no-rescore", default=True, show_default=True, help="Score again before writing.")
 @pass_state

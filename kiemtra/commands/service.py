@@ -9,20 +9,21 @@ import click
 from rich.table import Table
 
 from checks.service_level import RULE_VERSION, Observation, judge
-from crawler.browser.launch import chromium
-from crawler.visits.service import ServiceCheck, check_service
-from kiemtra.commands.base import State, console, pass_state
-from crawler.nightly.plan import agency_rows
+from configuration.loader import Config
 from crawler.bot.playbook import as_step
+from crawler.browser.launch import chromium
+from crawler.nightly.plan import agency_rows
 from crawler.nightly.summary import verdict_word
+from crawler.visits.service import ServiceCheck, check_service
 from evidence import agencies, runs
 from evidence.store import Store
+from kiemtra.commands.base import State, console, pass_state
 
 MODE_WORDS = {"direct": "trực tiếp", "by_report": "theo báo cáo (R8)", "none": "không khớp CSDL",
               "unverified": "chưa xem được"}
 
 
-async def _rerun(config, service_id: str, store: Store) -> ServiceCheck:  # type: ignore[no-untyped-def]
+async def _rerun(config: Config, service_id: str, store: Store) -> ServiceCheck:
     agency, service = config.service(service_id)
     async with chromium(config.settings) as browser:
         attempt = 1 + sum(1 for _ in store.runs(kind="service", target_id=service_id))
@@ -110,7 +111,8 @@ def verdicts_command(state: State, recompute: bool) -> None:
             catalogue = before["catalogue"] if before else None
             verdict = judge(Observation.from_rows(store.steps(run["id"]), service["declared_level"], catalogue))
             total += 1
-            if before is None or (before["level"], before["mode"], before["outcome"]) != (verdict.level, verdict.mode, verdict.outcome):
+            found = (verdict.level, verdict.mode, verdict.outcome)
+            if before is None or (before["level"], before["mode"], before["outcome"]) != found:
                 changed += 1
                 console.print(f"{run['id']} {run['target_id']}: "
                               f"{(before or {}).get('level')}/{(before or {}).get('mode')} → {verdict.level}/{verdict.mode}")

@@ -10,16 +10,21 @@ import shutil
 import tempfile
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from kiemtra.commands.base import State, console, pass_state
 from configuration.loader import DEFAULT_CONFIG_DIR, load_all
+from kiemtra.commands.base import State, console, pass_state
+from kiemtra.errors import ConfigError
+
+if TYPE_CHECKING:  # the world starts servers: imported only where a command needs it
+    from demoworld.world import World
 
 DEFAULT_WORLD_PORT = 8700
 
 
-def write_world_config(world, directory: Path, template: Path = DEFAULT_CONFIG_DIR) -> Path:  # type: ignore[no-untyped-def]
+def write_world_config(world: World, directory: Path, template: Path = DEFAULT_CONFIG_DIR) -> Path:
     """A complete config folder: the template's settings and tables, with the world's agencies."""
     directory.mkdir(parents=True, exist_ok=True)
     for item in template.iterdir():
@@ -41,10 +46,10 @@ def write_world_config(world, directory: Path, template: Path = DEFAULT_CONFIG_D
     return directory
 
 
-def load_world_catalogue(world, data: Path) -> None:  # type: ignore[no-untyped-def]
+def load_world_catalogue(world: World, data: Path) -> None:
     """Import the world's CSDL TTHC export, as a department imports the national one (R5 needs it)."""
-    from office.catalogue_import import import_file
     from evidence.store import Store
+    from office.catalogue_import import import_file
 
     export = data / "demo-csdl-tthc.csv"
     export.parent.mkdir(parents=True, exist_ok=True)
@@ -55,7 +60,7 @@ def load_world_catalogue(world, data: Path) -> None:  # type: ignore[no-untyped-
     console.print(f"CSDL TTHC mô phỏng: đã nhập {report.added + report.updated + report.unchanged} thủ tục từ {export.name}")
 
 
-def _start_world(port: int, delay_ms: int):  # type: ignore[no-untyped-def]
+def _start_world(port: int, delay_ms: int) -> World:
     from demoworld import start_world
 
     try:
@@ -104,9 +109,14 @@ def demo_command(state: State, delay_ms: int, agency: str | None) -> None:
 
     Example: kiemtra demo --agency bhxh
     """
+    from demoworld.model import load_world_data
     from kiemtra.commands.crawl import crawl_and_report
 
     base = state.load()  # refuse to start on a bad config
+    known = sorted(a.id for a in load_world_data().agencies)
+    if agency and agency not in known:  # refused before any server starts
+        raise ConfigError(f"thế giới mô phỏng không có cơ quan '{agency}'", field="--agency",
+                          fix=f"dùng một trong: {', '.join(known)}")
     world = _start_world(0, delay_ms)
     try:
         out = write_world_config(world, base.settings.data / "demo-config", template=base.dir)

@@ -7,6 +7,7 @@ from pathlib import Path
 from configuration.loader import Config
 from configuration.scoring import ScoringConfig
 from evidence.store import Store
+from kiemtra.errors import ConfigError
 from office.reports.confirmation import write_sheet
 from office.reports.data import load_report
 from office.reports.html import write_html
@@ -17,10 +18,14 @@ from office.scoring import run_scoring
 def write_reports(store: Store, config: Config, scoring: ScoringConfig, year: int, folder: Path, *,
                   evidence_url: str, rescore: bool = True) -> list[Path]:
     """Score (unless told not to), then write the reports; return the files written."""
+    try:  # before scoring: a bad --output is refused before any work
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"không tạo được thư mục báo cáo ({type(exc).__name__})", file=str(folder), field="--output",
+                          fix="chọn một thư mục ghi được (không nằm dưới một tệp)") from None
     if rescore:
         run_scoring(store, config, scoring, year)
     data = load_report(store, config, scoring, year)
-    folder.mkdir(parents=True, exist_ok=True)
     written = [write_workbook(data, folder / f"ket-qua-{year}.xlsx"), write_csv(data, folder / f"ket-qua-{year}.csv"),
                write_html(data, folder / f"bao-cao-{year}.html", evidence_url=evidence_url)]
     sheets = folder / "xac-nhan"
