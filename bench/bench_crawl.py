@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from evidence import agencies
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -47,7 +48,7 @@ def _child(config_dir: str, data: str, mode: str, limit: int) -> None:
     settings = config.settings
     targets = [t for t in plan(config) if t.kind == "service"][:limit]
     store = Store(settings.data)
-    store.sync_agencies(agency_rows(config))
+    agencies.sync(store, agency_rows(config))
     t0 = time.monotonic()
     if mode.startswith("crawl"):
         from crawler.nightly.runner import utc_clock

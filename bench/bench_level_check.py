@@ -25,6 +25,7 @@ from crawler.visits.service import check_service  # noqa: E402
 from kiemtra.commands.world import write_world_config  # noqa: E402
 from configuration.loader import load_all  # noqa: E402
 from evidence.store import Store  # noqa: E402
+from evidence import agencies
 
 # Level-3 services of each vendor style (server-rendered, single-page app, iframe), none flaky.
 SERVICES = ["bac-ninh-001", "bac-ninh-002", "bo-tp-004", "bo-tp-005", "thua-thien-hue-005", "thua-thien-hue-006"]
@@ -37,7 +38,7 @@ async def run(config_dir: Path, data: Path, capture: dict, ids: list[str]) -> li
     seconds = []
     async with chromium(config.settings) as browser:
         with Store(config.settings.data) as store:
-            store.sync_agencies([{**a.model_dump(exclude={"services"}), "services": [s.model_dump() for s in a.services]}
+            agencies.sync(store, [{**a.model_dump(exclude={"services"}), "services": [s.model_dump() for s in a.services]}
                                  for a in config.agencies])
             for service_id in ids:
                 agency, service = config.service(service_id)

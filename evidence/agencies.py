@@ -1,10 +1,27 @@
-"""Agencies and their declared services as the store holds them (written by `Store.sync_agencies`)."""
+"""Agencies and their declared services as the store holds them (written by `sync`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from evidence.clock import utc_now
 from evidence.store import Store, table
+
+
+def sync(store: Store, agencies: Iterable[dict[str, Any]]) -> None:
+    """Upsert agencies and their declared services as the config states them now."""
+    now = utc_now()
+    with store.db.conn:
+        for agency in agencies:
+            services = agency.get("services", [])
+            table(store, "agencies").upsert({"id": agency["id"], "name": agency["name"],
+                                        "agency_group": agency["group"], "portal": agency["portal"],
+                                        "updated_at": now}, pk="id")
+            table(store, "services").upsert_all(
+                [{**{k: s.get(k) for k in ("id", "name", "url", "declared_level", "procedure_code",
+                                           "unit", "field", "playbook")},
+                  "agency_id": agency["id"], "updated_at": now} for s in services], pk="id")
 
 
 def agency(store: Store, agency_id: str) -> dict[str, Any] | None:

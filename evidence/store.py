@@ -9,10 +9,9 @@ each a set of `f(store, ...)` functions; the schema is `evidence/schema.py`.
 
 from __future__ import annotations
 
-import json
 import secrets
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -99,32 +98,7 @@ class Store:
             raise
         conn.commit()
 
-    # -- agencies and services -------------------------------------------------------------
-    def sync_agencies(self, agencies: Iterable[dict[str, Any]]) -> None:
-        """Upsert agencies and their declared services as the config states them now."""
-        now = utc_now()
-        with self.db.conn:
-            for agency in agencies:
-                services = agency.get("services", [])
-                table(self, "agencies").upsert({"id": agency["id"], "name": agency["name"],
-                                            "agency_group": agency["group"], "portal": agency["portal"],
-                                            "updated_at": now}, pk="id")
-                table(self, "services").upsert_all(
-                    [{**{k: s.get(k) for k in ("id", "name", "url", "declared_level", "procedure_code",
-                                               "unit", "field", "playbook")},
-                      "agency_id": agency["id"], "updated_at": now} for s in services], pk="id")
-
     # -- runs, steps, artifacts ------------------------------------------------------------
-    def start_run(self, kind: str, target_id: str, agency_id: str, *, attempt: int = 1,
-                  job_id: int | None = None, bot_version: str = "", browser_version: str = "") -> str:
-        run_id = new_run_id()
-        with self.db.conn:
-            table(self, "runs").insert({"id": run_id, "kind": kind, "target_id": target_id, "agency_id": agency_id,
-                                    "job_id": job_id, "attempt": attempt, "started_at": utc_now(),
-                                    "outcome": "running", "bot_version": bot_version,
-                                    "browser_version": browser_version})
-        return run_id
-
     def keep_bytes(self, run_id: str, data: bytes, suffix: str, role: str) -> Artifact:
         return self._link(run_id, self.artifacts.put_bytes(data, suffix), role)
 
@@ -140,63 +114,6 @@ class Store:
             table(self, "run_artifacts").insert({"run_id": run_id, "sha256": artifact.sha256, "role": role},
                                             pk=("run_id", "sha256", "role"), ignore=True)
         return artifact
-
-    def add_step(self, run_id: str, step: dict[str, Any]) -> None:
-        row = {**step, "run_id": run_id}
-        if isinstance(row.get("detail"), (dict, list)):
-            row["detail"] = json.dumps(row["detail"], ensure_ascii=False)
-        with self.db.conn:
-            table(self, "steps").insert(row, pk=("run_id", "seq"), replace=True)
-
-    def finish_run(self, run_id: str, **fields: Any) -> None:
-        fields.setdefault("finished_at", utc_now())
-        with self.db.conn:
-            table(self, "runs").update(run_id, fields)
-
-    def save_verdict(self, run_id: str, target_id: str, verdict: dict[str, Any], rule_version: str,
-                     catalogue: str | None = None) -> None:
-        """Store (or, on recompute, replace) the verdict judged from a run's steps."""
-        with self.db.conn:
-            table(self, "verdicts").upsert({"run_id": run_id, "target_id": target_id, "level": verdict["level"],
-                                        "mode": verdict["mode"], "outcome": verdict["outcome"],
-                                        "catalogue": catalogue,
-                                        "reasons": json.dumps(verdict["reasons"], ensure_ascii=False),
-                                        "rules": json.dumps(verdict["rules"], ensure_ascii=False),
-                                        "rule_version": rule_version, "created_at": utc_now()},
-                                       pk="run_id")
-
-    def latest_service_results(self, agency_id: str | None = None) -> list[dict[str, Any]]:
-        """Per declared service: its newest finished service run and that run's verdict."""
-        sql = """
-            select s.id, s.agency_id, s.name, s.declared_level, r.id as run_id, r.started_at, r.outcome as run_outcome,
-                   v.level, v.mode, v.outcome, v.reasons
-            from services s
-            left join runs r on r.id = {newest}
-            left join verdicts v on v.run_id = r.id
-            {where} order by s.agency_id, s.id"""
-        where, params = ("where s.agency_id = ?", [agency_id]) if agency_id else ("", [])
-        return list(self.db.query(sql.format(where=where, newest=NEWEST_FINISHED_RUN), params))
-
-    # -- reading ---------------------------------------------------------------------------
-    def run(self, run_id: str) -> dict[str, Any]:
-        return dict(table(self, "runs").get(run_id))
-
-    def steps(self, run_id: str) -> list[dict[str, Any]]:
-        return list(table(self, "steps").rows_where("run_id = ?", [run_id], order_by="seq"))
-
-    def run_artifacts(self, run_id: str) -> list[dict[str, Any]]:
-        return list(self.db.query(
-            "select ra.role, a.* from run_artifacts ra join artifacts a using (sha256) where ra.run_id = ?",
-            [run_id]))
-
-    def runs(self, *, kind: str | None = None, target_id: str | None = None,
-             agency_id: str | None = None) -> Iterator[dict[str, Any]]:
-        where, params = [], []
-        for column, value in (("kind", kind), ("target_id", target_id), ("agency_id", agency_id)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        yield from table(self, "runs").rows_where(" and ".join(where) or None, params, order_by="started_at")
 
     def artifact_path(self, sha256: str) -> Path | None:
         row = next(table(self, "artifacts").rows_where("sha256 = ?", [sha256]), None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from checks.sampling import Candidate, SamplePlan, draw, escalate
 from configuration.loader import Config
 from configuration.scoring import Sampling
-from evidence import catalogue, matches, plans
+from evidence import catalogue, matches, plans, runs
 from evidence.store import Store
 from office.scoring import JUDGED_MODES, recognized
 
@@ -30,7 +30,7 @@ def sample_plan(store: Store, config: Config, sampling: Sampling, agency_id: str
     """Draw the agency's plan, widen the fields whose sampled failures pass the threshold, store it."""
     plan = draw(candidates(store, config, agency_id), k=sampling.k, seed=sampling.seed,
                 threshold=sampling.failure_threshold, min_services=sampling.min_services)
-    failed = {row["id"]: not recognized(row) for row in store.latest_service_results(agency_id)
+    failed = {row["id"]: not recognized(row) for row in runs.latest_service_results(store, agency_id)
               if row["mode"] in JUDGED_MODES and (row["declared_level"] or 0) >= 3}
     escalated = escalate(plan, failed) if plan.sampled else []
     plans.save_plan(store, agency_id, {**plan.as_dict(), "escalated": escalated})

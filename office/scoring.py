@@ -16,8 +16,8 @@ from typing import Any
 from checks.scoring import AgencyInput, AgencyScore, Figure, score_all
 from configuration.loader import AgencyConfig, Config
 from configuration.scoring import ScoringConfig
+from evidence import agencies, runs, surveys
 from evidence import scores as score_store
-from evidence import surveys
 from evidence.store import Store
 from office.matching import counted
 from office.review import statuses
@@ -43,7 +43,7 @@ def portal_figure(store: Store, config: Config, agency: AgencyConfig) -> Figure:
 
 def service_figures(store: Store, agency: AgencyConfig) -> dict[str, Figure]:
     """Category 4 figures from the latest verdicts and R4 counting."""
-    latest = {row["id"]: row for row in store.latest_service_results(agency.id)}
+    latest = {row["id"]: row for row in runs.latest_service_results(store, agency.id)}
     declared = [r for r in latest.values() if (r["declared_level"] or 0) >= 3]
     judged = [r for r in declared if r["mode"] in JUDGED_MODES]
     failed = [r for r in judged if not recognized(r)]
@@ -86,7 +86,7 @@ def agency_inputs(store: Store, config: Config, scoring: ScoringConfig, year: in
 
 def run_scoring(store: Store, config: Config, scoring: ScoringConfig, year: int) -> list[AgencyScore]:
     """Score every agency of the config for a year, per group, and store points, totals and figures used."""
-    store.sync_agencies([{"id": a.id, "name": a.name, "group": a.group, "portal": a.portal,
+    agencies.sync(store, [{"id": a.id, "name": a.name, "group": a.group, "portal": a.portal,
                           "services": [s.model_dump() for s in a.services]} for a in config.agencies])
     inputs = agency_inputs(store, config, scoring, year)
     results = score_all(inputs, scoring.table)

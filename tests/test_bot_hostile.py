@@ -12,6 +12,8 @@ from crawler.visits.service import check_service
 from configuration.loader import AgencyConfig, ServiceConfig
 from configuration.settings import Settings
 from evidence.store import Store
+from evidence import agencies
+from evidence import runs
 
 pytestmark = pytest.mark.e2e
 
@@ -27,13 +29,13 @@ def check_all(urls: dict[str, str], data) -> dict[str, tuple]:
         out = {}
         async with chromium(settings) as browser:
             with Store(data) as store:
-                store.sync_agencies([{**agency.model_dump(), "services": []}])
+                agencies.sync(store, [{**agency.model_dump(), "services": []}])
                 for name, url in urls.items():
                     service = ServiceConfig(id=f"thu-nghiem-{name.replace('_', '-')}", name="Thủ tục thử nghiệm",
                                             url=url, declared_level=3)
                     t0 = time.monotonic()
                     done = await asyncio.wait_for(check_service(browser, agency, service, store, settings), 90)
-                    out[name] = (done.verdict, time.monotonic() - t0, store.steps(done.run_id))
+                    out[name] = (done.verdict, time.monotonic() - t0, runs.steps(store, done.run_id))
         return out
 
     return asyncio.run(run())

@@ -17,6 +17,7 @@ import pytest
 
 from kiemtra.cli import run_cli
 from evidence.store import Store
+from evidence import runs
 
 pytestmark = pytest.mark.e2e
 
@@ -40,7 +41,7 @@ def crawled(world, tmp_path_factory):
     load_world_catalogue(world, data)
     first = run_cli([*base, "crawl", "--concurrency", "4"])
     with Store(data) as store:
-        unseen = [r["id"] for r in store.latest_service_results() if r["mode"] == "unverified"]
+        unseen = [r["id"] for r in runs.latest_service_results(store) if r["mode"] == "unverified"]
     reruns = {service_id: run_cli([*base, "rerun", service_id]) for service_id in unseen}
     del os.environ["KIEMTRA_BOT_PASSWORD"]
     return {"base": base, "data": data, "first_exit": first, "unseen": unseen, "reruns": reruns}
@@ -95,13 +96,13 @@ def test_overclaimed_services_fail_against_their_declaration(crawled, answer_key
 def test_every_check_keeps_steps_screenshots_video_and_trace(crawled, answer_key):
     with Store(crawled["data"]) as store:
         level4 = next(s for s, t in answer_key["services"].items() if "level4" in t["behaviours"])
-        run = next(r for r in store.runs(kind="service", target_id=level4))
-        steps = store.steps(run["id"])
+        run = next(r for r in runs.find(store, kind="service", target_id=level4))
+        steps = runs.steps(store, run["id"])
         assert [s["name"] for s in steps][:2] == ["open", "start_submission"]
         assert all(s["screenshot_sha256"] and s["html_sha256"] for s in steps)
-        roles = {a["role"] for a in store.run_artifacts(run["id"])}
+        roles = {a["role"] for a in runs.artifacts(store, run["id"])}
         assert {"screenshot", "html", "video", "trace"} <= roles
-        video = next(a for a in store.run_artifacts(run["id"]) if a["role"] == "video")
+        video = next(a for a in runs.artifacts(store, run["id"]) if a["role"] == "video")
         path = crawled["data"] / video["path"]
         assert path.stat().st_size > 1000
         if shutil.which("ffprobe"):

@@ -22,6 +22,8 @@ from evidence.seal.bundle import verify_bundle
 from evidence.seal.signing import init_key
 from evidence.store import Store
 from evidence.web import create_app
+from evidence import agencies
+from evidence import runs
 
 pytestmark = pytest.mark.e2e
 HOSTILE_TITLE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
@@ -68,7 +70,7 @@ def recorded(world, tmp_path_factory):
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(**launch_options(config.settings))
             with Store(config.settings.data) as store:
-                store.sync_agencies([*agency_rows(config), {**bad_agency.model_dump(), "services": [bad_service.model_dump()]}])
+                agencies.sync(store, [*agency_rows(config), {**bad_agency.model_dump(), "services": [bad_service.model_dump()]}])
                 good = await check_service(browser, agency, service, store, config.settings)
                 bad = await check_service(browser, bad_agency, bad_service, store, config.settings)
             await browser.close()
@@ -170,7 +172,7 @@ def raw_get(base: str, path: str, headers: dict | None = None):
 
 def test_no_path_leaves_the_evidence_folder(app_url, recorded):
     with Store(recorded["data"]) as store:
-        html_sha = store.steps(recorded["bad"])[0]["html_sha256"]
+        html_sha = runs.steps(store, recorded["bad"])[0]["html_sha256"]
     for path in ("/blob/..%2F..%2Fkiemtra.db", "/blob/../../kiemtra.db", "/thumb/..%2Fkiemtra.db.jpg",
                  "/blob/" + "0" * 64, "/blob/" + html_sha.upper(), "/html/" + "../" * 3 + "etc/passwd",
                  "/static/..%2F..%2F..%2Fevidence%2Fstore.py", "/static/../../kiemtra.db", "/luot/..%2F..%2Fkiemtra.db"):
@@ -189,7 +191,7 @@ def test_edited_artifact_row_cannot_point_outside(recorded, tmp_path):
     copy = tmp_path / "var"
     shutil.copytree(recorded["data"], copy)
     with Store(copy) as store:
-        sha = store.steps(recorded["good"])[0]["screenshot_sha256"]
+        sha = runs.steps(store, recorded["good"])[0]["screenshot_sha256"]
         store.db.execute("update artifacts set path = '../../../../etc/passwd' where sha256 = ?", [sha])
         store.db.conn.commit()
     client = create_app(copy).test_client()

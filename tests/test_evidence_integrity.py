@@ -16,6 +16,7 @@ from evidence.seal.manifest import seal_run
 from evidence.seal.signing import Signer
 from evidence.seal.verify import verify
 from evidence_helpers import add_run, make_store, signer  # noqa: F401  (fixture)
+from evidence import runs
 
 
 @pytest.fixture()
@@ -68,7 +69,7 @@ def test_manifest_states_both_times_versions_and_hashes(sealed):
 
 def test_banner_is_a_derived_copy_and_the_original_is_untouched(sealed):
     store, ids = sealed
-    step = store.steps(ids[0])[0]
+    step = runs.steps(store, ids[0])[0]
     original = store.artifact_path(step["screenshot_sha256"])
     assert hashlib.sha256(original.read_bytes()).hexdigest() == step["screenshot_sha256"]
     banner = store.db["derived_artifacts"].get((ids[0], 1, "banner"))
@@ -85,7 +86,7 @@ def test_without_a_key_manifests_are_chained_but_unsigned(tmp_path):
 
 
 def tamper_artifact_byte(store, ids):
-    path = _file(store, store.steps(ids[1])[0]["screenshot_sha256"])
+    path = _file(store, runs.steps(store, ids[1])[0]["screenshot_sha256"])
     data = bytearray(path.read_bytes())
     data[-20] ^= 1
     path.write_bytes(bytes(data))
@@ -93,13 +94,13 @@ def tamper_artifact_byte(store, ids):
 
 
 def tamper_artifact_append(store, ids):
-    path = _file(store, store.steps(ids[0])[1]["html_sha256"])
+    path = _file(store, runs.steps(store, ids[0])[1]["html_sha256"])
     path.write_bytes(path.read_bytes() + b" ")
     return ("changed", ids[0])
 
 
 def tamper_artifact_delete(store, ids):
-    path = _file(store, [a for a in store.run_artifacts(ids[2]) if a["role"] == "video"][0]["sha256"])
+    path = _file(store, [a for a in runs.artifacts(store, ids[2]) if a["role"] == "video"][0]["sha256"])
     path.unlink()
     return ("missing", ids[2])
 
@@ -134,7 +135,7 @@ def tamper_step_deleted(store, ids):
 
 
 def tamper_run_artifact_added(store, ids):
-    other = store.steps(ids[0])[0]["screenshot_sha256"]
+    other = runs.steps(store, ids[0])[0]["screenshot_sha256"]
     _sql(store, "insert into run_artifacts values (?, ?, 'screenshot')", [ids[2], other])
     return ("added", ids[2])
 

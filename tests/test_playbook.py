@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from evidence import runs
 
 from kiemtra.cli import run_cli
 from configuration.loader import ConfigInvalid, load_all as load_config
@@ -65,7 +66,7 @@ def test_a_playbook_step_replaces_the_heuristic(world, world_config, capsys):
     from evidence.store import Store
 
     with Store(load_config(config).settings.data) as store:
-        track = next(s for s in store.steps(row["run_id"]) if s["name"] == "track")
+        track = next(s for s in runs.steps(store, row["run_id"]) if s["name"] == "track")
     assert json.loads(track["detail"])["playbook"][0] == f"open {track_url}"
 
 

@@ -12,6 +12,7 @@ from configuration.loader import load_config
 from configuration.criteria import load_criteria
 from crawler.portal.look import inspect_portal, score_portal
 from evidence.store import Store
+from evidence import runs
 
 pytestmark = pytest.mark.e2e
 
@@ -51,7 +52,7 @@ def test_every_portal_was_crawled_with_evidence(inspected):
         assert len(observation.pages) >= 10
         assert observation.browser is not None and observation.browser.mobile_screenshot_sha256
     with Store(config.settings.data) as store:
-        roles = {a["role"] for r in store.runs(kind="portal") for a in store.run_artifacts(r["id"])}
+        roles = {a["role"] for r in runs.find(store, kind="portal") for a in runs.artifacts(store, r["id"])}
     assert {"portal_page", "portal_observation", "portal_mobile"} <= roles
 
 

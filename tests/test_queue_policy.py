@@ -16,6 +16,8 @@ from crawler.nightly.recovery import holder_gone, sweep_orphans
 from configuration.settings import Retry
 from evidence import queue
 from evidence.store import Store
+from evidence import agencies
+from evidence import runs
 
 T0 = datetime(2024, 11, 20, 18, 0, tzinfo=timezone.utc)  # 01:00 in Vietnam
 LEASE = timedelta(seconds=120)
@@ -25,15 +27,15 @@ POLICY = Retry(min_delay_minutes=60, other_window_hours=4, max_attempts=3)
 @pytest.fixture()
 def store(tmp_path):
     with Store(tmp_path / "var") as opened:
-        opened.sync_agencies([{"id": "a", "name": "A", "group": "tinh", "portal": "http://a/",
+        agencies.sync(opened, [{"id": "a", "name": "A", "group": "tinh", "portal": "http://a/",
                                "services": [{"id": "a-1", "name": "S", "url": "http://a/s", "declared_level": 3}]}])
         yield opened
 
 
 def _service_run(store: Store, job_id: int, outcome: str, level: int | None = 3) -> str:
-    run_id = store.start_run("service", "a-1", "a", job_id=job_id)
-    store.finish_run(run_id, outcome="failed" if outcome == "could_not_verify" else "ok")
-    store.save_verdict(run_id, "a-1", {"level": level, "mode": "direct", "outcome": outcome, "reasons": [], "rules": []},
+    run_id = runs.start(store, "service", "a-1", "a", job_id=job_id)
+    runs.finish(store, run_id, outcome="failed" if outcome == "could_not_verify" else "ok")
+    runs.save_verdict(store, run_id, "a-1", {"level": level, "mode": "direct", "outcome": outcome, "reasons": [], "rules": []},
                        "test")
     return run_id
 
@@ -91,8 +93,8 @@ def test_a_site_failure_waits_for_another_window_then_below_level_twice_is_not_r
         assert queue.claim(store, job_id, "w", now, LEASE) is not None
         decision = jobs.finish(store, store.db["jobs"].get(job_id), "w", _service_run(store, job_id, outcome, 2), now, POLICY)
     assert (decision.status, decision.final) == ("done", "not_recognized")
-    runs = [a["run_id"] for a in queue.history(store, job_id)]
-    assert len(set(runs)) == 3 and all(store.run(r) for r in runs)  # every attempt keeps its run
+    run_ids = [a["run_id"] for a in queue.history(store, job_id)]
+    assert len(set(run_ids)) == 3 and all(runs.get(store, r) for r in run_ids)  # every attempt keeps its run
 
 
 def test_a_recheck_below_level_twice_cancels_the_recognition(store):
@@ -105,7 +107,7 @@ def test_a_recheck_below_level_twice_cancels_the_recognition(store):
     assert decision.final == "recognition_cancelled"
     [cancelled] = queue.cancellations(store, pending_notice=True)
     assert (cancelled["reason"], cancelled["recognized_run_id"]) == ("phản ánh", recognized)
-    assert store.run(recognized) and store.run(cancelled["recheck_run_id"])
+    assert runs.get(store, recognized) and runs.get(store, cancelled["recheck_run_id"])
 
 
 def test_the_crawl_lock_refuses_a_second_crawl_and_expires(store):
@@ -138,7 +140,7 @@ def test_orphan_files_are_swept_only_past_the_grace(store):
     orphan = store.artifacts.root / "ab" / ("ab" + "0" * 62 + ".png")
     orphan.parent.mkdir(parents=True, exist_ok=True)
     orphan.write_bytes(b"x")
-    kept = store.keep_bytes(store.start_run("portal", "a", "a"), b"known", ".html", "html")
+    kept = store.keep_bytes(runs.start(store, "portal", "a", "a"), b"known", ".html", "html")
     assert sweep_orphans(store, 3600) == [] and orphan.exists()
     os.utime(orphan, (0, 0))
     assert sweep_orphans(store, 3600) == [orphan]

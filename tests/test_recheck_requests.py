@@ -8,20 +8,22 @@ from kiemtra.cli import run_cli
 from evidence.clock import utc_now
 from evidence.rechecks import pending_recheck_requests, request_recheck, settle_service_recheck_requests
 from evidence.store import Store
+from evidence import agencies
+from evidence import runs
 
 
 def _run(store: Store, service_id: str, outcome: str, started_at: str) -> str:
-    run_id = store.start_run("service", service_id, "bhxh")
-    store.finish_run(run_id, outcome=outcome)
+    run_id = runs.start(store, "service", service_id, "bhxh")
+    runs.finish(store, run_id, outcome=outcome)
     store.db["runs"].update(run_id, {"started_at": started_at})
-    store.save_verdict(run_id, service_id, {"level": 2, "mode": "direct", "outcome": "pass", "reasons": [],
+    runs.save_verdict(store, run_id, service_id, {"level": 2, "mode": "direct", "outcome": "pass", "reasons": [],
                                             "rules": []}, "1")
     return run_id
 
 
 def test_only_a_judged_run_started_after_the_request_answers_it(tmp_path):
     with Store(tmp_path) as store:
-        store.sync_agencies([{"id": "bhxh", "name": "BHXH", "group": "cqtcp", "portal": "http://x/",
+        agencies.sync(store, [{"id": "bhxh", "name": "BHXH", "group": "cqtcp", "portal": "http://x/",
                               "services": [{"id": "bhxh-001", "name": "Cấp lại sổ", "url": "http://x/1",
                                             "declared_level": 2}]}])
         _run(store, "bhxh-001", "ok", "2020-01-01T00:00:00.000Z")           # before the dispute
@@ -41,7 +43,7 @@ def test_a_queued_only_crawl_rechecks_a_disputed_service(world_config, capsys):
 
     data = load_config(world_config).settings.data
     with Store(data) as store:
-        store.sync_agencies([{"id": "bhxh", "name": "Bảo hiểm xã hội Việt Nam", "group": "cqtcp", "portal": "http://x/",
+        agencies.sync(store, [{"id": "bhxh", "name": "Bảo hiểm xã hội Việt Nam", "group": "cqtcp", "portal": "http://x/",
                               "services": [{"id": "bhxh-001", "name": "Cấp lại sổ bảo hiểm xã hội", "url": "http://x/1",
                                             "declared_level": 2}]}])
         request = request_recheck(store, kind="service", target_id="bhxh-001", agency_id="bhxh",
@@ -51,6 +53,6 @@ def test_a_queued_only_crawl_rechecks_a_disputed_service(world_config, capsys):
     with Store(data) as store:
         done = store.db["recheck_requests"].get(request)
         assert done["status"] == "done" and done["done_at"] > utc_now()[:10]
-        run = store.run(done["run_id"])
+        run = runs.get(store, done["run_id"])
         assert (run["target_id"], run["kind"], run["outcome"]) == ("bhxh-001", "service", "ok")
-        assert [r["target_id"] for r in store.runs(kind="service")] == ["bhxh-001"]
+        assert [r["target_id"] for r in runs.find(store, kind="service")] == ["bhxh-001"]

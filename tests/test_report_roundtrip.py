@@ -13,6 +13,8 @@ from configuration.criteria import load_criteria
 from evidence import matches, portal as portal_store
 from evidence.rechecks import pending_recheck_requests
 from evidence.store import Store
+from evidence import agencies
+from evidence import runs
 from tests.scoring_helpers import FILLED, cli, config_dir, fill  # noqa: F401  (config_dir is a fixture)
 
 
@@ -23,16 +25,16 @@ def seed_checks(config_dir: Path) -> list[str]:
     agency = config.agency("bac-ninh")
     s1, s2, s3, s4 = [s.id for s in agency.services if s.declared_level >= 3][:4]
     with Store(config.settings.data) as store:
-        store.sync_agencies([{"id": a.id, "name": a.name, "group": a.group, "portal": a.portal,
+        agencies.sync(store, [{"id": a.id, "name": a.name, "group": a.group, "portal": a.portal,
                               "services": [s.model_dump() for s in a.services]} for a in config.agencies])
         # s1 and s2 offer the same procedure at two units (R4: counted once, at the better level 4);
         # s3 is recognized by report at level 3; s4 could not be seen (unverified: not held against it).
         for sid, code, level, mode in ((s1, "1.000001", 4, "direct"), (s2, "1.000001", 3, "direct"),
                                        (s3, "1.000002", 3, "by_report"), (s4, "1.000003", 0, "unverified")):
             matches.record_match(store, sid, "exact", [code], 100.0, [], [], "2025-01-01T00:00:00Z")
-            run_id = store.start_run("service", sid, "bac-ninh")
-            store.finish_run(run_id, outcome="ok")
-            store.save_verdict(run_id, sid, {"level": level, "mode": mode, "outcome": "pass", "reasons": [],
+            run_id = runs.start(store, "service", sid, "bac-ninh")
+            runs.finish(store, run_id, outcome="ok")
+            runs.save_verdict(store, run_id, sid, {"level": level, "mode": mode, "outcome": "pass", "reasons": [],
                                              "rules": []}, "test")
         for criterion in load_criteria(config_dir):
             if "tinh" in criterion.points:

@@ -14,6 +14,8 @@ import pytest
 from evidence import migrations
 from kiemtra.errors import SchemaTooNew
 from evidence.store import Store
+from evidence import agencies
+from evidence import runs
 
 
 def test_migrations_apply_once_and_count(tmp_path):
@@ -36,8 +38,8 @@ def test_newer_store_is_refused(tmp_path):
 
 def test_artifacts_are_content_addressed_and_read_only(tmp_path):
     with Store(tmp_path) as store:
-        store.sync_agencies([{"id": "a", "name": "A", "group": "tinh", "portal": "http://x/", "services": []}])
-        run = store.start_run("portal", "a", "a")
+        agencies.sync(store, [{"id": "a", "name": "A", "group": "tinh", "portal": "http://x/", "services": []}])
+        run = runs.start(store, "portal", "a", "a")
         first = store.keep_bytes(run, b"<html>xin chao</html>", ".html", "html")
         second = store.keep_bytes(run, b"<html>xin chao</html>", ".html", "html")
         assert first.path == second.path
@@ -46,7 +48,7 @@ def test_artifacts_are_content_addressed_and_read_only(tmp_path):
         assert not os.access(first.path, os.W_OK) or os.geteuid() == 0
         assert oct(first.path.stat().st_mode & 0o777) == "0o444"
         assert store.db["artifacts"].count == 1
-        assert [a["role"] for a in store.run_artifacts(run)] == ["html"]
+        assert [a["role"] for a in runs.artifacts(store, run)] == ["html"]
         assert list(store.artifacts.tmp.iterdir()) == []
 
 
@@ -54,9 +56,9 @@ def test_sync_agencies_updates_in_place(tmp_path):
     agency = {"id": "a", "name": "A", "group": "bo", "portal": "http://x/",
               "services": [{"id": "s1", "name": "Đăng ký khai sinh", "url": "http://x/1", "declared_level": 3}]}
     with Store(tmp_path) as store:
-        store.sync_agencies([agency])
+        agencies.sync(store, [agency])
         agency["services"][0]["declared_level"] = 4
-        store.sync_agencies([agency])
+        agencies.sync(store, [agency])
         assert store.db["services"].get("s1")["declared_level"] == 4
         assert store.db["services"].count == 1
 
@@ -76,12 +78,12 @@ READER = textwrap.dedent("""
 
 def test_second_process_reads_while_writing(tmp_path):
     with Store(tmp_path) as store:
-        store.sync_agencies([{"id": "a", "name": "A", "group": "tinh", "portal": "http://x/", "services": []}])
+        agencies.sync(store, [{"id": "a", "name": "A", "group": "tinh", "portal": "http://x/", "services": []}])
         reader = subprocess.Popen([sys.executable, "-c", READER, str(store.db_path)], stdout=subprocess.PIPE, text=True)
         for index in range(200):
-            run = store.start_run("portal", "a", "a")
+            run = runs.start(store, "portal", "a", "a")
             store.keep_bytes(run, f"page {index}".encode(), ".html", "html")
-            store.finish_run(run, outcome="ok", http_status=200)
+            runs.finish(store, run, outcome="ok", http_status=200)
         out, _ = reader.communicate(timeout=30)
     assert reader.returncode == 0
     assert int(out) == 200

@@ -15,6 +15,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from configuration.settings import Capture
+from evidence import runs
 from evidence.clock import utc_now
 from evidence.store import Store
 
@@ -54,7 +55,7 @@ class StepRecorder:
             if "page_unresponsive" not in detail:
                 row["html_sha256"] = await self._html(page, detail)
         row["detail"] = detail
-        self.store.add_step(self.run_id, row)
+        runs.add_step(self.store, self.run_id, row)
         return row
 
     async def _screenshot(self, page: Page, detail: dict[str, Any]) -> str | None:

@@ -39,7 +39,7 @@ class Attempt:
 
 def classify(store: Store, job: dict[str, Any], run_id: str) -> Attempt | None:
     """The attempt as the policy sees it; None when the run holds no result (cut off before its verdict)."""
-    run = store.run(run_id)
+    run = runs.get(store, run_id)
     if run["outcome"] in ("running", "interrupted"):
         return None
     if run["kind"] == "portal":

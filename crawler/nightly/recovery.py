@@ -43,10 +43,10 @@ def holder_gone(holder: str | None) -> bool:
 
 def interrupt(store: Store, run_id: str, settings: Settings, note: str) -> None:
     """Close a run that will never finish, keeping and sealing what it recorded."""
-    run = store.run(run_id)
+    run = runs.get(store, run_id)
     judged = run["kind"] == "portal" or runs.has_verdict(store, run_id)
     if run["outcome"] == "running" or not judged:
-        store.finish_run(run_id, outcome="interrupted", error=note)
+        runs.finish(store, run_id, outcome="interrupted", error=note)
     seal_run(store, run_id, load_signer(settings.signing.key_file))
 
 

@@ -19,6 +19,7 @@ from crawler.nightly.plan import Target
 from crawler.nightly.retry import Decision
 from crawler.visits.first_look import VisitResult, visit
 from crawler.visits.service import check_service
+from evidence import runs
 from evidence.store import Store
 
 
@@ -69,6 +70,6 @@ async def run_target(browser: Browser, target: Target, store: Store, settings: S
     done = await check_service(browser, target.agency, target.service, store, settings, limiter, attempt=attempt,
                                job_id=job_id,
                                overrides={step: as_step(items) for step, items in target.playbook.items()})
-    run = store.run(done.run_id)
+    run = runs.get(store, done.run_id)
     return VisitResult(target, done.run_id, run["outcome"], run["http_status"], run["final_url"] or target.url,
                        run["title"] or "", done.duration_ms, run["error_kind"], None, done.verdict)

@@ -23,6 +23,7 @@ from configuration.loader import AgencyConfig
 from configuration.settings import Settings
 from crawler.portal.rendered import needs_rendering, observe, same_host
 from evidence import portal as portal_store
+from evidence import runs
 from evidence.clock import utc_now_seconds
 from evidence.store import Store
 from kiemtra import __version__
@@ -83,7 +84,7 @@ def build_observation(agency: AgencyConfig, inventory: dict[str, Any], observed_
 def inspect_portal(agency: AgencyConfig, settings: Settings, store: Store, *, role: str = "A",
                    inspector: str = "kiemtra", use_browser: bool = True) -> tuple[str, PortalObservation]:
     """Crawl and look at one portal; keep the inventory and its pages as evidence of one run."""
-    run_id = store.start_run("portal", agency.id, agency.id, bot_version=__version__)
+    run_id = runs.start(store, "portal", agency.id, agency.id, bot_version=__version__)
     observed_at = utc_now_seconds()
     with tempfile.TemporaryDirectory(prefix="kiemtra-portal-") as tmp:
         inventory = crawl_portal(agency.portal, settings, Path(tmp))
@@ -94,7 +95,7 @@ def inspect_portal(agency: AgencyConfig, settings: Settings, store: Store, *, ro
         observation = _with_browser(observation, settings, store, run_id)
     portal_store.save_observation(store, run_id, agency.id, role, inspector, observation.as_dict())
     home = observation.home
-    store.finish_run(run_id, outcome="failed" if observation.error else "ok", error=observation.error,
+    runs.finish(store, run_id, outcome="failed" if observation.error else "ok", error=observation.error,
                      error_kind="portal_crawl" if observation.error else None,
                      http_status=home.status if home else None, final_url=home.url if home else agency.portal,
                      title=home.title if home else "")

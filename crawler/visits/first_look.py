@@ -21,6 +21,7 @@ from crawler.browser.navigate import HostLimiter, goto, translate
 from crawler.browser.recorder import StepRecorder
 from crawler.nightly.plan import Target
 from crawler.visits.sealing import seal_in_background
+from evidence import runs
 from evidence.store import Store
 from kiemtra import __version__
 from kiemtra.errors import NavigationTimeout, VisitError
@@ -53,7 +54,7 @@ async def _dismiss_dialogs(page: Page) -> None:
 async def visit(browser: Browser, target: Target, store: Store, settings: Settings,
                 limiter: HostLimiter | None = None, *, attempt: int = 1, job_id: int | None = None) -> VisitResult:
     """Open `target.url` in a fresh context, keep the evidence, and store the run."""
-    run_id = store.start_run(target.kind, target.target_id, target.agency_id, attempt=attempt, job_id=job_id,
+    run_id = runs.start(store, target.kind, target.target_id, target.agency_id, attempt=attempt, job_id=job_id,
                              bot_version=__version__, browser_version=browser.version)
     recorder = StepRecorder(store, run_id, settings.capture)
     context = await browser.new_context(**context_options(settings))
@@ -80,7 +81,7 @@ async def visit(browser: Browser, target: Target, store: Store, settings: Settin
     finally:
         await context.close()
     duration_ms = int((time.monotonic() - t0) * 1000)
-    store.finish_run(run_id, outcome=outcome, http_status=status, final_url=final_url, title=title,
+    runs.finish(store, run_id, outcome=outcome, http_status=status, final_url=final_url, title=title,
                      duration_ms=duration_ms, error_kind=failure.kind if failure else None,
                      error=str(failure) if failure else None)
     await seal_in_background(store, run_id, settings)  # manifest, chain, signature (R9)

@@ -23,6 +23,7 @@ from crawler.browser.navigate import HostLimiter
 from crawler.browser.recorder import StepRecorder
 from crawler.visits.sealing import seal_in_background
 from evidence import catalogue as catalogue_store
+from evidence import runs
 from evidence.store import Store
 from kiemtra import __version__
 from office.matching import ensure_match
@@ -58,7 +59,7 @@ async def check_service(browser: Browser, agency: AgencyConfig, service: Service
     level-checked further (R5).
     """
     catalogue = catalogue_class(store, service.id, settings)
-    run_id = store.start_run("service", service.id, agency.id, attempt=attempt, job_id=job_id, bot_version=__version__,
+    run_id = runs.start(store, "service", service.id, agency.id, attempt=attempt, job_id=job_id, bot_version=__version__,
                              browser_version=browser.version)
     capture = settings.capture
     t0 = time.monotonic()
@@ -89,13 +90,13 @@ async def check_service(browser: Browser, agency: AgencyConfig, service: Service
                 path = Path(await video.path())
                 if path.exists() and path.stat().st_size > 0:
                     store.keep_file(run_id, path, "video")
-    observation = Observation.from_rows(store.steps(run_id), service.declared_level, catalogue)
+    observation = Observation.from_rows(runs.steps(store, run_id), service.declared_level, catalogue)
     verdict = judge(observation)
     duration_ms = int((time.monotonic() - t0) * 1000)
     opened = observation.detail("open")
-    store.finish_run(run_id, outcome=run_outcome(verdict), http_status=opened.get("http_status"),
+    runs.finish(store, run_id, outcome=run_outcome(verdict), http_status=opened.get("http_status"),
                      final_url=opened.get("final_url"), title=opened.get("title"), duration_ms=duration_ms,
                      error_kind=(observation.bot_error or {}).get("detail", {}).get("error_kind"))
-    store.save_verdict(run_id, service.id, verdict.as_dict(), RULE_VERSION, catalogue)
+    runs.save_verdict(store, run_id, service.id, verdict.as_dict(), RULE_VERSION, catalogue)
     await seal_in_background(store, run_id, settings)  # manifest, chain, signature (R9)
     return ServiceCheck(service.id, agency.id, run_id, verdict, duration_ms)

@@ -74,17 +74,17 @@ def _target(store: Store, run: dict[str, Any]) -> dict[str, Any]:
 
 def build(store: Store, run_id: str, banners: dict[int, str]) -> dict[str, Any]:
     """The manifest of a run as the store holds it now (without its chain position)."""
-    run = store.run(run_id)
+    run = runs.get(store, run_id)
     agencies = list(table(store, "agencies").rows_where("id = ?", [run["agency_id"]]))
     agency = {k: agencies[0].get(k) for k in ("id", "name", "agency_group")} if agencies else {"id": run["agency_id"]}
     steps = []
-    for row in store.steps(run_id):
+    for row in runs.steps(store, run_id):
         step = {k: row.get(k) for k in STEP_FIELDS}
         step.update(detail=_parsed(row.get("detail")), started_at_local=local_time(row.get("started_at")),
                     finished_at_local=local_time(row.get("finished_at")), banner_sha256=banners.get(row["seq"]))
         steps.append(step)
     artifacts = sorted(({"sha256": a["sha256"], "role": a["role"], "media_type": a["media_type"], "size": a["size"],
-                         "path": a["path"]} for a in store.run_artifacts(run_id)), key=lambda a: (a["role"], a["sha256"]))
+                         "path": a["path"]} for a in runs.artifacts(store, run_id)), key=lambda a: (a["role"], a["sha256"]))
     stored = runs.verdict_of(store, run_id)
     verdict = None
     if stored:

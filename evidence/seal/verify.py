@@ -93,7 +93,7 @@ def _compare_rows(run_id: str, document: dict[str, Any], store: Store) -> Iterab
     for key in RUN_FIELDS:
         if run.get(key) != document["run"].get(key):
             yield Problem("row", run_id, f"runs.{key}", f"khác bản niêm phong: {document['run'].get(key)!r} → {run.get(key)!r}")
-    rows = {r["seq"]: r for r in store.steps(run_id)}
+    rows = {r["seq"]: r for r in runs.steps(store, run_id)}
     sealed = {s["seq"]: s for s in document["steps"]}
     for seq in sorted(sealed.keys() - rows.keys()):
         yield Problem("removed", run_id, f"steps#{seq}", "bước đã bị xóa khỏi kho")
@@ -106,7 +106,7 @@ def _compare_rows(run_id: str, document: dict[str, Any], store: Store) -> Iterab
                               f"khác bản niêm phong: {sealed[seq].get(key)!r} → {rows[seq].get(key)!r}")
         if _parsed(rows[seq].get("detail")) != sealed[seq].get("detail"):
             yield Problem("row", run_id, f"steps#{seq}.detail", "chi tiết bước khác bản niêm phong")
-    linked: dict[tuple[str, str], dict[str, Any]] = {(a["sha256"], a["role"]): a for a in store.run_artifacts(run_id)}
+    linked: dict[tuple[str, str], dict[str, Any]] = {(a["sha256"], a["role"]): a for a in runs.artifacts(store, run_id)}
     listed = {(a["sha256"], a["role"]): a for a in document["artifacts"]}
     for sha, role in sorted(listed.keys() - linked.keys()):
         yield Problem("removed", run_id, sha, f"tệp ({role}) không còn gắn với lượt trong kho")

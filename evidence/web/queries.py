@@ -123,14 +123,14 @@ def run_page(store: Store, run_id: str) -> dict[str, Any] | None:
         return next(table(store, name).rows_where(f"{key} = ?", [value]), None)
 
     verdict = runs_of.verdict_of(store, run_id)
-    steps = store.steps(run_id)
+    steps = runs_of.steps(store, run_id)
     for step in steps:
         step["detail"] = json.loads(step["detail"]) if step.get("detail") else {}
     banners = {r["seq"]: r["sha256"]
                for r in table(store, "derived_artifacts").rows_where("run_id = ? and kind = 'banner'", [run_id])}
     return {"run": run, "service": one("services", "id", run["target_id"]), "agency": one("agencies", "id", run["agency_id"]),
             "verdict": verdict, "reasons": json.loads(verdict["reasons"]) if verdict and verdict["reasons"] else [],
-            "steps": steps, "banners": banners, "artifacts": store.run_artifacts(run_id),
+            "steps": steps, "banners": banners, "artifacts": runs_of.artifacts(store, run_id),
             "manifest": one("manifests", "run_id", run_id),
             "disputes": disputes.service_disputes(store, run["target_id"])}
 

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from checks.catalogue import CLASS_LABEL, Declared
 from crawler.nightly.plan import agency_rows
-from evidence import catalogue, matches
+from evidence import agencies, catalogue, matches
 from evidence.clock import utc_now
 from evidence.store import Store
 from kiemtra.commands.base import State, console, pass_state
@@ -138,7 +138,7 @@ def match_run_command(state: State, agency: str | None) -> None:
     if agency:
         config.agency(agency)
     with Store(config.settings.data) as store:
-        store.sync_agencies(agency_rows(config))
+        agencies.sync(store, agency_rows(config))
         results = match_all(store, agency, config.settings.matching)
     table = Table("dịch vụ", "kết quả", "mã", "điểm", "người quyết định")
     for found in results:
@@ -156,7 +156,7 @@ def _decide(state: State, service_id: str, action: str, codes: tuple[str, ...], 
         if not CODE.match(code):
             raise ConfigError(f"mã {code!r} không đúng dạng", field="CODE", fix="mã thủ tục có dạng d.dddddd, ví dụ 1.001193")
     with Store(config.settings.data) as store:
-        store.sync_agencies(agency_rows(config))
+        agencies.sync(store, agency_rows(config))
         for code in codes:
             row = catalogue.procedure(store, code)
             if row is None or row["status"] != "active":
@@ -233,7 +233,7 @@ def counted_command(state: State, agency: str | None, as_json: bool) -> None:
     if agency:
         config.agency(agency)
     with Store(config.settings.data) as store:
-        store.sync_agencies(agency_rows(config))
+        agencies.sync(store, agency_rows(config))
         if not catalogue.procedure_count(store):
             raise ConfigError("danh mục thủ tục đang trống", fix="chạy `kiemtra catalogue import TỆP` trước")
         for row in matches.stored_service_ids(store, agency):

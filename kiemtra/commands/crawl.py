@@ -19,7 +19,7 @@ from crawler.nightly.recovery import recover
 from crawler.nightly.runner import Runner, RunOptions, claimable
 from crawler.nightly.summary import local, progress_bar, summary_lines, summary_table
 from crawler.nightly.work import CrawlSummary
-from evidence import queue
+from evidence import agencies, queue, runs
 from evidence.clock import LOCAL_TZ, parse, utc_clock
 from evidence.rechecks import pending_recheck_requests, settle_service_recheck_requests
 from evidence.store import Store
@@ -79,7 +79,7 @@ def crawl_and_report(config: Config, agency_id: str | None = None, *, deadline: 
     settings = config.settings
     holder = new_holder()
     with Store(settings.data) as store:
-        store.sync_agencies(agency_rows(config))
+        agencies.sync(store, agency_rows(config))
         lock = CrawlLock(store, holder, timedelta(seconds=settings.queue.lock_ttl_s), utc_clock).acquire()
         try:
             recovered = recover(store, settings, utc_clock(), me=holder)
@@ -199,8 +199,8 @@ def recheck_command(state: State, service_id: str | None, reason: str | None, li
         raise click.UsageError("cần SERVICE_ID và --reason \"...\" (hoặc --list)")
     agency, service = config.service(service_id)
     with Store(config.settings.data) as store:
-        store.sync_agencies(agency_rows(config))
-        latest = next((r for r in store.latest_service_results(agency.id) if r["id"] == service_id), None)
+        agencies.sync(store, agency_rows(config))
+        latest = next((r for r in runs.latest_service_results(store, agency.id) if r["id"] == service_id), None)
         if latest is None or latest["outcome"] != "pass":
             raise click.UsageError(f"dịch vụ {service_id} chưa được công nhận; hậu kiểm chỉ dành cho dịch vụ đã công nhận")
         job_id = queue.enqueue(store, queue.POST_CHECK, service_id, agency.id, host_of(service.url), utc_clock(), reason=reason)
@@ -224,7 +224,7 @@ def runs_command(state: State, agency: str | None, target: str | None, as_json: 
     if agency:
         config.agency(agency)  # an unknown id is an error, not an empty list
     with Store(config.settings.data) as store:
-        rows = list(store.runs(agency_id=agency, target_id=target))
+        rows = list(runs.find(store, agency_id=agency, target_id=target))
     if as_json:
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))

@@ -10,6 +10,7 @@ import click
 from rich.table import Table
 
 from crawler.portal.look import inspect_portal, score_portal
+from evidence import agencies as agency_store
 from evidence import portal as portal_store
 from evidence.store import Store
 from kiemtra.commands.base import State, console, pass_state
@@ -56,7 +57,7 @@ def portal_check(state: State, agency: str | None, role: str, inspector: str, no
     agencies = [config.agency(agency)] if agency else list(config.agencies)
     unverified = 0
     with Store(config.settings.data) as store:
-        store.sync_agencies([{"id": a.id, "name": a.name, "group": a.group, "portal": a.portal} for a in agencies])
+        agency_store.sync(store, [{"id": a.id, "name": a.name, "group": a.group, "portal": a.portal} for a in agencies])
         for item in agencies:
             console.print(f"Đang kiểm tra cổng {item.name} ({item.portal}) …")
             run_id, observation = inspect_portal(item, config.settings, store, role=role, inspector=inspector,

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from evidence import agencies
 from evidence.store import Store
 from kiemtra.commands.base import State, console, pass_state
 
@@ -147,7 +148,7 @@ def plan_command(state: State, agency: str) -> None:
     config = state.load()
     sampling = config.scoring.sampling
     with Store(config.settings.data) as store:
-        store.sync_agencies([{"id": a.id, "name": a.name, "group": a.group, "portal": a.portal,
+        agencies.sync(store, [{"id": a.id, "name": a.name, "group": a.group, "portal": a.portal,
                               "services": [s.model_dump() for s in a.services]} for a in config.agencies])
         plan, escalated = sample_plan(store, config, sampling, agency)
     mode = (f"lấy mẫu: mỗi lĩnh vực một đại diện chính + {plan.k} ngẫu nhiên (hạt giống {plan.seed})" if plan.sampled

@@ -26,7 +26,7 @@ MODE_WORDS = {"direct": "trực tiếp", "by_report": "theo báo cáo (R8)", "no
 async def _rerun(config: Config, service_id: str, store: Store) -> ServiceCheck:
     agency, service = config.service(service_id)
     async with chromium(config.settings) as browser:
-        attempt = 1 + sum(1 for _ in store.runs(kind="service", target_id=service_id))
+        attempt = 1 + sum(1 for _ in runs.find(store, kind="service", target_id=service_id))
         playbook = {step: as_step(items) for step, items in config.playbook_for(agency, service).items()}
         return await check_service(browser, agency, service, store, config.settings, attempt=attempt,
                                    overrides=playbook)
@@ -43,9 +43,9 @@ def rerun_command(state: State, service_id: str) -> None:
     config = state.load()
     config.service(service_id)  # an unknown id is a one-line error before any browser starts
     with Store(config.settings.data) as store:
-        store.sync_agencies(agency_rows(config))
+        agencies.sync(store, agency_rows(config))
         done = asyncio.run(_rerun(config, service_id, store))
-        steps = store.steps(done.run_id)
+        steps = runs.steps(store, done.run_id)
     table = Table("#", "bước", "kết quả", "địa chỉ", title=f"Lượt kiểm tra {done.run_id}")
     for step in steps:
         table.add_row(str(step["seq"]), step["name"], step["outcome"], step["url"] or "")
@@ -72,8 +72,8 @@ def results_command(state: State, agency: str | None, as_json: bool) -> None:
     if agency:
         config.agency(agency)
     with Store(config.settings.data) as store:
-        store.sync_agencies(agency_rows(config))
-        rows = store.latest_service_results(agency)
+        agencies.sync(store, agency_rows(config))
+        rows = runs.latest_service_results(store, agency)
     records = [{"id": r["id"], "agency": r["agency_id"], "declared_level": r["declared_level"],
                 "found_level": r["level"], "mode": r["mode"], "outcome": r["outcome"],
                 "reasons": [x["text"] for x in json.loads(r["reasons"] or "[]")], "run_id": r["run_id"]}
@@ -105,18 +105,18 @@ def verdicts_command(state: State, recompute: bool) -> None:
     changed = total = 0
     with Store(config.settings.data) as store:
         # A run cut off by a crash or a stop (`interrupted`) never had a verdict to recompute.
-        for run in [r for r in store.runs(kind="service") if r["outcome"] not in ("running", "interrupted")]:
+        for run in [r for r in runs.find(store, kind="service") if r["outcome"] not in ("running", "interrupted")]:
             service = agencies.service(store, run["target_id"]) or {"declared_level": None}
             before = runs.verdict_of(store, run["id"])
             catalogue = before["catalogue"] if before else None
-            verdict = judge(Observation.from_rows(store.steps(run["id"]), service["declared_level"], catalogue))
+            verdict = judge(Observation.from_rows(runs.steps(store, run["id"]), service["declared_level"], catalogue))
             total += 1
             found = (verdict.level, verdict.mode, verdict.outcome)
             if before is None or (before["level"], before["mode"], before["outcome"]) != found:
                 changed += 1
                 console.print(f"{run['id']} {run['target_id']}: "
                               f"{(before or {}).get('level')}/{(before or {}).get('mode')} → {verdict.level}/{verdict.mode}")
-            store.save_verdict(run["id"], run["target_id"], verdict.as_dict(), RULE_VERSION, catalogue)
+            runs.save_verdict(store, run["id"], run["target_id"], verdict.as_dict(), RULE_VERSION, catalogue)
     console.print(f"Đã tính lại {total} kết luận; {changed} thay đổi.")
 
 COMMANDS = [rerun_command, results_command, verdicts_command]

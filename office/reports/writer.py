@@ -6,6 +6,7 @@ from pathlib import Path
 
 from configuration.loader import Config
 from configuration.scoring import ScoringConfig
+from evidence import runs
 from evidence.store import Store
 from kiemtra.errors import ConfigError
 from office.reports.confirmation import write_sheet
@@ -31,7 +32,7 @@ def write_reports(store: Store, config: Config, scoring: ScoringConfig, year: in
     sheets = folder / "xac-nhan"
     sheets.mkdir(exist_ok=True)
     for report in data.agencies:
-        services = store.latest_service_results(report.agency_id)
+        services = runs.latest_service_results(store, report.agency_id)
         written.append(write_sheet(data, report, services, sheets / f"xac-nhan-{report.agency_id}-{year}.xlsx",
                                    evidence_url=evidence_url))
     return written
