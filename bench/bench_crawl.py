@@ -51,7 +51,7 @@ def _child(config_dir: str, data: str, mode: str, limit: int) -> None:
     agencies.sync(store, agency_rows(config))
     t0 = time.monotonic()
     if mode.startswith("crawl"):
-        from crawler.nightly.runner import utc_clock
+        from evidence.clock import utc_clock
         for target in targets:
             queue.enqueue(store, target.kind, target.target_id, target.agency_id, host_of(target.url), utc_clock())
         holder = new_holder()

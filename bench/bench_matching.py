@@ -27,7 +27,8 @@ from checks.catalogue.memory import ScanCatalogue  # noqa: E402
 from checks.catalogue.normalize import index_terms, normalize  # noqa: E402
 from office.matching import matcher_for  # noqa: E402
 from evidence import catalogue  # noqa: E402
-from evidence.store import Store, utc_now  # noqa: E402
+from evidence.clock import utc_now  # noqa: E402
+from evidence.store import Store  # noqa: E402
 from bench.machine import describe  # noqa: E402
 
 

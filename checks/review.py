@@ -34,13 +34,13 @@ class Status:
     scores: Scores
     mean: float | None
     final: float | None
-    recheck: bool          # the two scores differ too much: the appraiser must re-check
+    rescore: bool          # the re-score flag (R2): the two scores differ too much, checked again
     spot_check: bool       # drawn for a random spot check
     missing: tuple[str, ...]   # reviewers still to score: "A", "B"
 
     @property
     def flags(self) -> tuple[str, ...]:
-        return tuple(f for f, on in (("kiểm tra lại", self.recheck), ("kiểm tra ngẫu nhiên", self.spot_check),
+        return tuple(f for f, on in (("kiểm tra lại", self.rescore), ("kiểm tra ngẫu nhiên", self.spot_check),
                                      ("thẩm định", self.scores.appraiser is not None)) if on)
 
 

@@ -85,8 +85,5 @@ def load_all(directory: str | Path | None = None, overrides: Mapping[str, Any] |
                   criteria=tuple(criteria), scoring=scoring)
 
 
-# The name every caller used before there was one way in; the same function.
-load_config = load_all
-
 __all__ = ["DEFAULT_CONFIG_DIR", "GROUPS", "ID_PATTERN", "AgencyConfig", "Config", "ConfigInvalid", "ServiceConfig",
-           "config_dir", "load_all", "load_config"]
+           "config_dir", "load_all"]

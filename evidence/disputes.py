@@ -6,7 +6,7 @@ Two kinds of rows share the table `disputes`:
                     service_id (and maybe a run_id) and the evidence browser filters on it
     kind 'item'     an agency answered "không đồng ý" on a figure in the confirmation round
                     (`kiemtra confirm import`, R13); it has a year and an item_key, and raises
-                    re-check requests (`evidence/rechecks.py`)
+                    re-check requests (`evidence/recheck_requests.py`)
 
 A dispute is open while `closed_at` is null. The confirmation round used to keep its own table
 `score_disputes`; migration `0007_one_disputes_table` folded it into `disputes` rather than the

@@ -3,7 +3,7 @@
 Readers may open the same file while a crawl writes (WAL lets them); every write of a run goes
 through the functions here so the other packages never write SQL. The tables' rows are read and
 written by one module per table family (`runs`, `agencies`, `catalogue`, `matches`, `portal`,
-`queue`, `surveys`, `scores`, `plans`, `confirmations`, `disputes`, `rechecks`, `seal.manifest`),
+`queue`, `surveys`, `scores`, `plans`, `confirmations`, `disputes`, `recheck_requests`, `seal.manifest`),
 each a set of `f(store, ...)` functions; the schema is `evidence/schema.py`.
 """
 
@@ -27,7 +27,7 @@ from kiemtra.errors import StoreError
 # The newest finished run of the service `s` (an SQL subquery): what "its latest result" means everywhere.
 NEWEST_FINISHED_RUN = ("(select id from runs where target_id = s.id and kind = 'service' and outcome != 'running'"
                        " order by started_at desc limit 1)")
-__all__ = ["Store", "insert_row", "new_run_id", "table", "utc_now"]  # utc_now: its home is evidence.clock
+__all__ = ["Store", "insert_row", "new_run_id", "table"]
 
 
 def new_run_id() -> str:

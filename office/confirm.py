@@ -2,7 +2,7 @@
 
 A dispute names what it disputes by its row (a service, a criterion, a measured figure) and may
 name more in its reason (service ids, portal criterion ids). Every service or criterion it names
-gets a re-check request in the store (`evidence.rechecks.pending_recheck_requests`) for the crawl queue.
+gets a re-check request in the store (`evidence.recheck_requests.pending_recheck_requests`) for the crawl queue.
 A dispute of a figure the agency itself declared asks for no crawl: the department corrects it.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from configuration.loader import Config
-from evidence import confirmations, rechecks
+from evidence import confirmations, recheck_requests
 from evidence.store import Store
 from kiemtra.errors import ConfigError, ConfigInvalid
 from office.reports.confirmation import AGENCY_CELL, ANSWER_COL, HEADER_ROW, REASON_COL, SHEET, YEAR_CELL
@@ -30,7 +30,7 @@ class ConfirmResult:
     year: int
     agreed: int = 0
     disputes: list[int] = field(default_factory=list)
-    rechecks: list[int] = field(default_factory=list)
+    recheck_requests: list[int] = field(default_factory=list)
 
 
 def _answer(raw: object) -> str | None:
@@ -105,7 +105,7 @@ def import_answers(store: Store, config: Config, path: Path) -> ConfirmResult:
             continue
         result.disputes.append(dispute_id)
         for kind, target in named_targets(config, agency_id, key, reason):
-            result.rechecks.append(rechecks.request_recheck(
+            result.recheck_requests.append(recheck_requests.request_recheck(
                 store, kind=kind, target_id=target, agency_id=agency_id, dispute_id=dispute_id,
                 reason=f"khiếu nại {key}: {reason}"))
     return result

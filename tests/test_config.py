@@ -9,7 +9,6 @@ import pytest
 
 from kiemtra.cli import run_cli
 from configuration.loader import ConfigInvalid, load_all as load_config
-from configuration.loader import load_config
 from kiemtra.errors import ConfigInvalid
 
 GOOD_AGENCY = """\

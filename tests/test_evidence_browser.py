@@ -16,7 +16,8 @@ from crawler.browser.launch import context_options, ensure_ffmpeg, launch_option
 from crawler.visits.service import check_service
 from kiemtra.cli import run_cli
 from kiemtra.commands.world import write_world_config
-from configuration.loader import AgencyConfig, ServiceConfig, load_config
+from configuration.loader import AgencyConfig, ServiceConfig
+from configuration.loader import load_all as load_config
 from crawler.nightly.plan import agency_rows
 from evidence.seal.bundle import verify_bundle
 from evidence.seal.signing import init_key

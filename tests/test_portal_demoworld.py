@@ -8,7 +8,7 @@ import json
 import pytest
 
 from kiemtra.cli import run_cli
-from configuration.loader import load_config
+from configuration.loader import load_all as load_config
 from configuration.criteria import load_criteria
 from crawler.portal.look import inspect_portal, score_portal
 from evidence.store import Store
@@ -95,6 +95,6 @@ def test_review_flow_through_the_cli(inspected, tmp_path):
     with Store(data) as store:
         rows = {s.scores.criterion_id: s for s in statuses(store, config, load_criteria(root), agency)}
     search = rows["c3-search"]
-    assert search.recheck and search.final == 4
-    assert all(not s.recheck for cid, s in rows.items() if cid in a_scores and cid != "c3-search")
+    assert search.rescore and search.final == 4
+    assert all(not s.rescore for cid, s in rows.items() if cid in a_scores and cid != "c3-search")
     assert run_cli(base + ["review", "status", "--agency", agency, "--json"]) == 0

@@ -33,8 +33,8 @@ def test_sample_is_reproducible_from_its_seed_and_order_free():
 def test_review_flags_disagreements_and_samples_only_the_rest():
     rows = [Scores("bn", "c1", 4, a=4, b=0), Scores("bn", "c2", 4, a=4, b=4), Scores("bn", "c3", 2, a=2, b=None)]
     out = {s.scores.criterion_id: s for s in review(rows, threshold=0.25, fraction=1.0, seed=7)}
-    assert out["c1"].recheck and not out["c1"].spot_check
-    assert out["c2"].spot_check and not out["c2"].recheck
+    assert out["c1"].rescore and not out["c1"].spot_check
+    assert out["c2"].spot_check and not out["c2"].rescore
     assert out["c3"].missing == ("B",) and out["c3"].final is None
     assert totals(out.values()) == {"bn": 6.0}
 
@@ -83,7 +83,7 @@ def test_import_reads_xlsx_and_rejects_bad_rows(tmp_path):
 
     from office.review import read_scores
     from tests.test_config import GOOD_AGENCY, make_config
-    from configuration.loader import load_config
+    from configuration.loader import load_all as load_config
 
     config = load_config(make_config(tmp_path, {"bac-ninh": GOOD_AGENCY}))
     criteria = load_criteria()

@@ -6,7 +6,7 @@ import pytest
 
 from kiemtra.cli import run_cli
 from evidence.clock import utc_now
-from evidence.rechecks import pending_recheck_requests, request_recheck, settle_service_recheck_requests
+from evidence.recheck_requests import pending_recheck_requests, request_recheck, settle_service_recheck_requests
 from evidence.store import Store
 from evidence import agencies
 from evidence import runs
@@ -39,7 +39,7 @@ def test_only_a_judged_run_started_after_the_request_answers_it(tmp_path):
 
 @pytest.mark.e2e
 def test_a_queued_only_crawl_rechecks_a_disputed_service(world_config, capsys):
-    from configuration.loader import load_config
+    from configuration.loader import load_all as load_config
 
     data = load_config(world_config).settings.data
     with Store(data) as store:

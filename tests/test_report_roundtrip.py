@@ -8,10 +8,10 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from configuration.loader import load_config
+from configuration.loader import load_all as load_config
 from configuration.criteria import load_criteria
 from evidence import matches, portal as portal_store
-from evidence.rechecks import pending_recheck_requests
+from evidence.recheck_requests import pending_recheck_requests
 from evidence.store import Store
 from evidence import agencies
 from evidence import runs

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from configuration.loader import load_config
+from configuration.loader import load_all as load_config
 from kiemtra.errors import ConfigInvalid
 from configuration.scoring import load_scoring
 from office.survey import read_form, write_template

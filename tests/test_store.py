@@ -103,7 +103,7 @@ def test_a_store_with_two_dispute_tables_opens_with_one(tmp_path, monkeypatch):
     """0007 folds the confirmation round's `score_disputes` into `disputes`, keeping what re-check requests point at."""
     import sqlite_utils
 
-    from evidence import confirmations, disputes, rechecks
+    from evidence import confirmations, disputes, recheck_requests
 
     older = {name: function for name, function in migrations.MIGRATIONS.items() if name <= "0006_scoring"}
     with monkeypatch.context() as patch:
@@ -128,7 +128,7 @@ def test_a_store_with_two_dispute_tables_opens_with_one(tmp_path, monkeypatch):
         assert [(d["item_key"], d["status"], d["evidence"]) for d in items] == [
             ("c3-news", "open", ["x.pdf"]), ("c4-pay", "resolved", ["x.pdf"])]
         [open_one] = disputes.item_disputes(store, 2024, "open")
-        assert rechecks.pending_recheck_requests(store)[0]["dispute_id"] == open_one["id"]
+        assert recheck_requests.pending_recheck_requests(store)[0]["dispute_id"] == open_one["id"]
         # The round goes on in the one table: agreeing closes the open dispute, a new answer opens one.
         confirmations.record_answer(store, 2024, "a", "c3-news", "agree", "", "f.xlsx", 5, [])
         assert disputes.item_disputes(store, 2024, "open") == []

@@ -21,7 +21,7 @@ from crawler.nightly.summary import local, progress_bar, summary_lines, summary_
 from crawler.nightly.work import CrawlSummary
 from evidence import agencies, queue, runs
 from evidence.clock import LOCAL_TZ, parse, utc_clock
-from evidence.rechecks import pending_recheck_requests, settle_service_recheck_requests
+from evidence.recheck_requests import pending_recheck_requests, settle_service_recheck_requests
 from evidence.store import Store
 from kiemtra.commands.base import State, console, pass_state
 from kiemtra.errors import ConfigError

@@ -130,7 +130,7 @@ def review_status(state: State, agency: str | None, as_json: bool) -> None:
         for s in rows:
             click.echo(json.dumps({"agency_id": s.scores.agency_id, "criterion_id": s.scores.criterion_id,
                                    "max_points": s.scores.max_points, "a": s.scores.a, "b": s.scores.b, "mean": s.mean,
-                                   "appraiser": s.scores.appraiser, "final": s.final, "recheck": s.recheck,
+                                   "appraiser": s.scores.appraiser, "final": s.final, "rescore": s.rescore,
                                    "spot_check": s.spot_check, "missing": list(s.missing)}, ensure_ascii=False))
         return
     table = Table("cơ quan", "tiêu chí", "tối đa", "A", "B", "trung bình", "thẩm định", "cuối cùng", "đánh dấu")

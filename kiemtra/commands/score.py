@@ -132,7 +132,7 @@ def confirm_import(state: State, file: Path) -> None:
     with Store(config.settings.data) as store:
         result = import_answers(store, config, file)
     console.print(f"{result.agency_id} năm {result.year}: {result.agreed} đồng ý, {len(result.disputes)} khiếu nại mới, "
-                  f"{len(result.rechecks)} yêu cầu kiểm tra lại.")
+                  f"{len(result.recheck_requests)} yêu cầu kiểm tra lại.")
 
 
 @click.command("plan")
