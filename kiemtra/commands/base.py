@@ -1,13 +1,19 @@
-"""What every command shares: the group's options (`State`), the consoles, the pass decorator."""
+"""What every command shares: the group's options (`State`), the consoles, the pass decorator, the store
+with the config's agencies written in."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
 from rich.console import Console
 
 from configuration.loader import Config, load_all
+from crawler.nightly.plan import agency_rows
+from evidence import agencies
+from evidence.store import Store
 
 console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -24,5 +30,20 @@ class State:
         """The whole config folder through the one loader, the group's and the command's options on top."""
         return load_all(self.config_option, {**self.overrides, **overrides})
 
+    def load_for(self, agency_id: str | None, **overrides: Any) -> Config:
+        """The config, refusing an unknown `--agency` (an unknown id is an error, not an empty list)."""
+        config = self.load(**overrides)
+        if agency_id:
+            config.agency(agency_id)
+        return config
+
 
 pass_state = click.make_pass_decorator(State)
+
+
+@contextmanager
+def synced_store(config: Config) -> Iterator[Store]:
+    """The store, with the agencies and services of the config written in: what every listing reads."""
+    with Store(config.settings.data) as store:
+        agencies.sync(store, agency_rows(config))
+        yield store

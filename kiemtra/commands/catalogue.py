@@ -11,11 +11,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from checks.catalogue import CLASS_LABEL, Declared
-from crawler.nightly.plan import agency_rows
-from evidence import agencies, catalogue, matches
+from evidence import catalogue, matches
 from evidence.clock import utc_now
 from evidence.store import Store
-from kiemtra.commands.base import State, console, pass_state
+from kiemtra.commands.base import State, console, pass_state, synced_store
 from kiemtra.errors import ConfigError
 from office.catalogue_import import CODE, import_file
 from office.matching import counted, match_all, matcher_for
@@ -134,11 +133,8 @@ def match_run_command(state: State, agency: str | None) -> None:
 
     Example: kiemtra match run --agency bac-ninh
     """
-    config = state.load()
-    if agency:
-        config.agency(agency)
-    with Store(config.settings.data) as store:
-        agencies.sync(store, agency_rows(config))
+    config = state.load_for(agency)
+    with synced_store(config) as store:
         results = match_all(store, agency, config.settings.matching)
     table = Table("dịch vụ", "kết quả", "mã", "điểm", "người quyết định")
     for found in results:
@@ -155,8 +151,7 @@ def _decide(state: State, service_id: str, action: str, codes: tuple[str, ...], 
     for code in codes:
         if not CODE.match(code):
             raise ConfigError(f"mã {code!r} không đúng dạng", field="CODE", fix="mã thủ tục có dạng d.dddddd, ví dụ 1.001193")
-    with Store(config.settings.data) as store:
-        agencies.sync(store, agency_rows(config))
+    with synced_store(config) as store:
         for code in codes:
             row = catalogue.procedure(store, code)
             if row is None or row["status"] != "active":
@@ -229,11 +224,8 @@ def counted_command(state: State, agency: str | None, as_json: bool) -> None:
 
     Example: kiemtra services counted --agency bac-ninh
     """
-    config = state.load()
-    if agency:
-        config.agency(agency)
-    with Store(config.settings.data) as store:
-        agencies.sync(store, agency_rows(config))
+    config = state.load_for(agency)
+    with synced_store(config) as store:
         if not catalogue.procedure_count(store):
             raise ConfigError("danh mục thủ tục đang trống", fix="chạy `kiemtra catalogue import TỆP` trước")
         for row in matches.stored_service_ids(store, agency):

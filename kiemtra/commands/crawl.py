@@ -23,7 +23,7 @@ from evidence import agencies, queue, runs
 from evidence.clock import LOCAL_TZ, parse, utc_clock
 from evidence.recheck_requests import pending_recheck_requests, settle_service_recheck_requests
 from evidence.store import Store
-from kiemtra.commands.base import State, console, pass_state
+from kiemtra.commands.base import State, console, pass_state, synced_store
 from kiemtra.errors import ConfigError
 
 _BUDGET = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -125,9 +125,7 @@ def crawl_command(state: State, agency: str | None, concurrency: int | None, unt
 
     Example: kiemtra crawl --until 05:30 --concurrency 4
     """
-    config = state.load(**({"concurrency": concurrency} if concurrency else {}))
-    if agency:
-        config.agency(agency)
+    config = state.load_for(agency, **({"concurrency": concurrency} if concurrency else {}))
     now = utc_clock()
     ends = [end for end in (parse_until(until, now) if until else None, now + parse_budget(budget) if budget else None) if end]
     summary = crawl_and_report(config, agency, deadline=min(ends) if ends else None, only_queued=only_queued)
@@ -149,9 +147,7 @@ def queue_command(state: State, agency: str | None, show_all: bool, as_json: boo
 
     Example: kiemtra queue --agency bac-ninh
     """
-    config = state.load()
-    if agency:
-        config.agency(agency)  # an unknown id is an error, not an empty queue
+    config = state.load_for(agency)
     with Store(config.settings.data) as store:
         rows = queue.jobs(store, agency_id=agency)
         histories = {r["id"]: queue.history(store, r["id"]) for r in rows} if as_json else {}
@@ -198,8 +194,7 @@ def recheck_command(state: State, service_id: str | None, reason: str | None, li
     if not service_id or not reason:
         raise click.UsageError("cần SERVICE_ID và --reason \"...\" (hoặc --list)")
     agency, service = config.service(service_id)
-    with Store(config.settings.data) as store:
-        agencies.sync(store, agency_rows(config))
+    with synced_store(config) as store:
         latest = next((r for r in runs.latest_service_results(store, agency.id) if r["id"] == service_id), None)
         if latest is None or latest["outcome"] != "pass":
             raise click.UsageError(f"dịch vụ {service_id} chưa được công nhận; hậu kiểm chỉ dành cho dịch vụ đã công nhận")
@@ -220,9 +215,7 @@ def runs_command(state: State, agency: str | None, target: str | None, as_json: 
 
     Example: kiemtra runs --agency bo-tp --json
     """
-    config = state.load()
-    if agency:
-        config.agency(agency)  # an unknown id is an error, not an empty list
+    config = state.load_for(agency)
     with Store(config.settings.data) as store:
         rows = list(runs.find(store, agency_id=agency, target_id=target))
     if as_json:

@@ -12,12 +12,11 @@ from checks.service_level import RULE_VERSION, Observation, judge
 from configuration.loader import Config
 from crawler.bot.playbook import as_step
 from crawler.browser.launch import chromium
-from crawler.nightly.plan import agency_rows
 from crawler.nightly.summary import verdict_word
 from crawler.visits.service import ServiceCheck, check_service
 from evidence import agencies, runs
 from evidence.store import Store
-from kiemtra.commands.base import State, console, pass_state
+from kiemtra.commands.base import State, console, pass_state, synced_store
 
 MODE_WORDS = {"direct": "trực tiếp", "by_report": "theo báo cáo (R8)", "none": "không khớp CSDL",
               "unverified": "chưa xem được"}
@@ -42,8 +41,7 @@ def rerun_command(state: State, service_id: str) -> None:
     """
     config = state.load()
     config.service(service_id)  # an unknown id is a one-line error before any browser starts
-    with Store(config.settings.data) as store:
-        agencies.sync(store, agency_rows(config))
+    with synced_store(config) as store:
         done = asyncio.run(_rerun(config, service_id, store))
         steps = runs.steps(store, done.run_id)
     table = Table("#", "bước", "kết quả", "địa chỉ", title=f"Lượt kiểm tra {done.run_id}")
@@ -68,11 +66,8 @@ def results_command(state: State, agency: str | None, as_json: bool) -> None:
 
     Example: kiemtra results --agency bac-ninh --json
     """
-    config = state.load()
-    if agency:
-        config.agency(agency)
-    with Store(config.settings.data) as store:
-        agencies.sync(store, agency_rows(config))
+    config = state.load_for(agency)
+    with synced_store(config) as store:
         rows = runs.latest_service_results(store, agency)
     records = [{"id": r["id"], "agency": r["agency_id"], "declared_level": r["declared_level"],
                 "found_level": r["level"], "mode": r["mode"], "outcome": r["outcome"],
