@@ -77,6 +77,10 @@ def find(store: Store, *, kind: str | None = None, target_id: str | None = None,
 def steps(store: Store, run_id: str) -> list[dict[str, Any]]:
     return list(table(store, "steps").rows_where("run_id = ?", [run_id], order_by="seq"))
 
+def exists(store: Store, run_id: str) -> bool:
+    return table(store, "runs").count_where("id = ?", [run_id]) > 0
+
+
 def get(store: Store, run_id: str) -> dict[str, Any]:
     return dict(table(store, "runs").get(run_id))
 

@@ -98,6 +98,8 @@ CASES = [
     case("evidence verify-bundle", "evidence", "verify-bundle", "{broken.zip}"),
     case("evidence verify-bundle", "evidence", "verify-bundle", "{shapeless.zip}"),
     case("evidence dispute", "evidence", "dispute", "khong-co", "--note", "không đồng ý"),
+    case("evidence dispute", "evidence", "dispute", "thu-nghiem-001", "--note", "không đồng ý", "--run", "khong-co",
+         store="sealed"),
     case("serve", "serve", "--port", "tám-nghìn"),
     case("serve", "serve", "--host", "0.0.0.0"),
     case("serve", "serve", "--port", "99999"),

@@ -47,6 +47,16 @@ def test_dependencies_point_one_way(package):
     assert bad == []
 
 
+# The visiting side reads the paperwork in one place only: a service's catalogue match (R5) before its check.
+CRAWLER_MAY_IMPORT_FROM_OFFICE = {"office.matching"}
+
+
+def test_the_crawler_reads_only_the_catalogue_match_from_the_office():
+    bad = [f"{path.relative_to(REPO).as_posix()} imports {name}"
+           for path in sorted((REPO / "crawler").rglob("*.py")) for name in imports_of(path)
+           if (name == "office" or name.startswith("office.")) and name not in CRAWLER_MAY_IMPORT_FROM_OFFICE]
+    assert bad == []
+
 def test_config_folder_holds_no_code():
     assert not [p for p in (REPO / "config").rglob("*") if p.suffix in (".py", ".sh", ".js")]
 

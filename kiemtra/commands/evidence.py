@@ -14,14 +14,14 @@ from pathlib import Path
 
 import click
 
-from evidence import disputes
+from evidence import disputes, runs
 from evidence.seal.bundle import export_bundle, runs_for, verify_bundle
 from evidence.seal.manifest import seal_run, unsealed_runs
 from evidence.seal.signing import DEFAULT_KEY_FILE, init_key, load_signer, read_public_key
 from evidence.seal.verify import Report, verify
 from evidence.store import Store
 from kiemtra.commands.base import State, console, errors, pass_state
-from kiemtra.errors import SetupError
+from kiemtra.errors import ConfigError, SetupError
 
 TOKEN_ENV = "KIEMTRA_SERVE_TOKEN"
 
@@ -175,6 +175,9 @@ def dispute_command(state: State, service_id: str, note: str, run_id: str | None
     Example: kiemtra evidence dispute bac-ninh-003 --note "Cơ quan cho rằng đã có thanh toán trực tuyến"
     """
     with Store(state.load().settings.data) as store:
+        if run_id and not runs.exists(store, run_id):
+            raise ConfigError(f"không có lượt kiểm tra {run_id} trong kho", field="--run",
+                              fix="xem mã lượt bằng `kiemtra runs --target SERVICE_ID`")
         if disputes.open_service_dispute(store, service_id, note, run_id=run_id, opened_by=opened_by) is None:
             raise click.UsageError(f"không có dịch vụ {service_id} trong kho")
     console.print(f"Đã ghi nhận khiếu nại về {service_id}.")
