@@ -29,6 +29,7 @@ from kiemtra.errors import ConfigError
 
 ENV_PREFIX = "KIEMTRA_"
 
+
 class _Group(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

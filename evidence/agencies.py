@@ -16,8 +16,8 @@ def sync(store: Store, agencies: Iterable[dict[str, Any]]) -> None:
         for agency in agencies:
             services = agency.get("services", [])
             table(store, "agencies").upsert({"id": agency["id"], "name": agency["name"],
-                                        "agency_group": agency["group"], "portal": agency["portal"],
-                                        "updated_at": now}, pk="id")
+                                             "agency_group": agency["group"], "portal": agency["portal"],
+                                             "updated_at": now}, pk="id")
             table(store, "services").upsert_all(
                 [{**{k: s.get(k) for k in ("id", "name", "url", "declared_level", "procedure_code",
                                            "unit", "field", "playbook")},

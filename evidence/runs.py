@@ -15,14 +15,16 @@ from evidence.store import NEWEST_FINISHED_RUN, Store, new_run_id, table
 
 
 def start(store: Store, kind: str, target_id: str, agency_id: str, *, attempt: int = 1,
-              job_id: int | None = None, bot_version: str = "", browser_version: str = "") -> str:
+          job_id: int | None = None, bot_version: str = "", browser_version: str = "") -> str:
+    """A new run of a target, `running` until `finish`; its id sorts by when it started."""
     run_id = new_run_id()
     with store.db.conn:
         table(store, "runs").insert({"id": run_id, "kind": kind, "target_id": target_id, "agency_id": agency_id,
-                                "job_id": job_id, "attempt": attempt, "started_at": utc_now(),
-                                "outcome": "running", "bot_version": bot_version,
-                                "browser_version": browser_version})
+                                     "job_id": job_id, "attempt": attempt, "started_at": utc_now(),
+                                     "outcome": "running", "bot_version": bot_version,
+                                     "browser_version": browser_version})
     return run_id
+
 
 def add_step(store: Store, run_id: str, step: dict[str, Any]) -> None:
     row = {**step, "run_id": run_id}
@@ -31,22 +33,25 @@ def add_step(store: Store, run_id: str, step: dict[str, Any]) -> None:
     with store.db.conn:
         table(store, "steps").insert(row, pk=("run_id", "seq"), replace=True)
 
+
 def finish(store: Store, run_id: str, **fields: Any) -> None:
     fields.setdefault("finished_at", utc_now())
     with store.db.conn:
         table(store, "runs").update(run_id, fields)
+
 
 def save_verdict(store: Store, run_id: str, target_id: str, verdict: dict[str, Any], rule_version: str,
                  catalogue: str | None = None) -> None:
     """Store (or, on recompute, replace) the verdict judged from a run's steps."""
     with store.db.conn:
         table(store, "verdicts").upsert({"run_id": run_id, "target_id": target_id, "level": verdict["level"],
-                                    "mode": verdict["mode"], "outcome": verdict["outcome"],
-                                    "catalogue": catalogue,
-                                    "reasons": json.dumps(verdict["reasons"], ensure_ascii=False),
-                                    "rules": json.dumps(verdict["rules"], ensure_ascii=False),
-                                    "rule_version": rule_version, "created_at": utc_now()},
-                                   pk="run_id")
+                                         "mode": verdict["mode"], "outcome": verdict["outcome"],
+                                         "catalogue": catalogue,
+                                         "reasons": json.dumps(verdict["reasons"], ensure_ascii=False),
+                                         "rules": json.dumps(verdict["rules"], ensure_ascii=False),
+                                         "rule_version": rule_version, "created_at": utc_now()},
+                                        pk="run_id")
+
 
 def latest_service_results(store: Store, agency_id: str | None = None) -> list[dict[str, Any]]:
     """Per declared service: its newest finished service run and that run's verdict."""
@@ -60,22 +65,6 @@ def latest_service_results(store: Store, agency_id: str | None = None) -> list[d
     where, params = ("where s.agency_id = ?", [agency_id]) if agency_id else ("", [])
     return list(store.db.query(sql.format(where=where, newest=NEWEST_FINISHED_RUN), params))
 
-def artifacts(store: Store, run_id: str) -> list[dict[str, Any]]:
-    return list(store.db.query(
-        "select ra.role, a.* from run_artifacts ra join artifacts a using (sha256) where ra.run_id = ?",
-        [run_id]))
-
-def find(store: Store, *, kind: str | None = None, target_id: str | None = None,
-         agency_id: str | None = None) -> Iterator[dict[str, Any]]:
-    where, params = [], []
-    for column, value in (("kind", kind), ("target_id", target_id), ("agency_id", agency_id)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
-    yield from table(store, "runs").rows_where(" and ".join(where) or None, params, order_by="started_at")
-
-def steps(store: Store, run_id: str) -> list[dict[str, Any]]:
-    return list(table(store, "steps").rows_where("run_id = ?", [run_id], order_by="seq"))
 
 def exists(store: Store, run_id: str) -> bool:
     return table(store, "runs").count_where("id = ?", [run_id]) > 0
@@ -83,6 +72,28 @@ def exists(store: Store, run_id: str) -> bool:
 
 def get(store: Store, run_id: str) -> dict[str, Any]:
     return dict(table(store, "runs").get(run_id))
+
+
+def steps(store: Store, run_id: str) -> list[dict[str, Any]]:
+    return list(table(store, "steps").rows_where("run_id = ?", [run_id], order_by="seq"))
+
+
+def artifacts(store: Store, run_id: str) -> list[dict[str, Any]]:
+    """A run's artifacts, each with the role it plays in the run."""
+    return list(store.db.query(
+        "select ra.role, a.* from run_artifacts ra join artifacts a using (sha256) where ra.run_id = ?",
+        [run_id]))
+
+
+def find(store: Store, *, kind: str | None = None, target_id: str | None = None,
+         agency_id: str | None = None) -> Iterator[dict[str, Any]]:
+    """Runs, oldest first, of a kind, a target and/or an agency."""
+    where, params = [], []
+    for column, value in (("kind", kind), ("target_id", target_id), ("agency_id", agency_id)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    yield from table(store, "runs").rows_where(" and ".join(where) or None, params, order_by="started_at")
 
 
 def verdict_of(store: Store, run_id: str) -> dict[str, Any] | None:

@@ -43,21 +43,20 @@ def _core(db: sqlite_utils.Database) -> None:
     db.table("runs").create_index(["target_id", "started_at"])
     db.table("runs").create_index(["agency_id"])
     db.table("artifacts").create({"sha256": str, "kind": str, "media_type": str, "size": int, "path": str,
-                            "created_at": str}, pk="sha256")
+                                  "created_at": str}, pk="sha256")
     db.table("steps").create({
         "run_id": str, "seq": int, "name": str, "action": str, "target": str, "url": str,
         "started_at": str, "finished_at": str, "outcome": str, "detail": str,
         "screenshot_sha256": str, "html_sha256": str,
     }, pk=("run_id", "seq"), foreign_keys=[("run_id", "runs", "id")])
     db.table("run_artifacts").create({"run_id": str, "sha256": str, "role": str}, pk=("run_id", "sha256", "role"),
-                               foreign_keys=[("run_id", "runs", "id"), ("sha256", "artifacts", "sha256")])
+                                     foreign_keys=[("run_id", "runs", "id"), ("sha256", "artifacts", "sha256")])
     db.table("verdicts").create({
         "run_id": str, "target_id": str, "level": int, "mode": str, "outcome": str, "catalogue": str,
         "reasons": str, "rules": str,
         "rule_version": str, "created_at": str,
     }, pk="run_id", foreign_keys=[("run_id", "runs", "id")])
     db.table("verdicts").create_index(["target_id"])
-
 
 
 @migration("0002_catalogue")
@@ -68,15 +67,15 @@ def _catalogue(db: sqlite_utils.Database) -> None:
             procedures.add_column(column, str)
     db.execute("update procedures set status = 'active' where status is null")
     db.table("procedure_history").create({"id": int, "code": str, "changed_at": str, "change": str, "old_name": str,
-                                    "new_name": str, "detail": str, "source": str}, pk="id")
+                                          "new_name": str, "detail": str, "source": str}, pk="id")
     db.table("procedure_history").create_index(["code"])
     # '_' joins word pairs into one token ("cap_giay"); see checks.catalogue.normalize.index_terms.
     db.execute("create virtual table procedure_fts using fts5(code unindexed, terms, tokenize = \"unicode61 tokenchars '_'\")")
     db.execute("create virtual table procedure_vocab using fts5vocab(procedure_fts, row)")
     db.table("service_matches").create({"service_id": str, "match_class": str, "codes": str, "score": float,
-                                  "reasons": str, "candidates": str, "matched_at": str}, pk="service_id")
+                                        "reasons": str, "candidates": str, "matched_at": str}, pk="service_id")
     db.table("match_decisions").create({"id": int, "service_id": str, "action": str, "codes": str, "inspector": str,
-                                  "note": str, "decided_at": str}, pk="id")
+                                        "note": str, "decided_at": str}, pk="id")
     db.table("match_decisions").create_index(["service_id"])
 
 
@@ -142,7 +141,7 @@ def _queue(db: sqlite_utils.Database) -> None:
     # A run is the result of one attempt at most: the exactly-once guarantee, kept by the schema too.
     db.execute("create unique index idx_job_attempts_run on job_attempts(run_id) where run_id is not null")
     db.table("locks").create({"name": str, "holder": str, "pid": int, "hostname": str, "acquired_at": str,
-                        "heartbeat_at": str, "expires_at": str}, pk="name")
+                              "heartbeat_at": str, "expires_at": str}, pk="name")
     db.table("recognition_cancellations").create({
         "id": int, "service_id": str, "agency_id": str, "job_id": int, "reason": str,
         "recognized_run_id": str, "recheck_run_id": str, "cancelled_at": str, "notified_at": str,

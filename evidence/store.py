@@ -1,10 +1,11 @@
 """The store: one SQLite file (WAL) written through sqlite-utils, and the artifact folder beside it.
 
-Readers may open the same file while a crawl writes (WAL lets them); every write of a run goes
-through the functions here so the other packages never write SQL. The tables' rows are read and
-written by one module per table family (`runs`, `agencies`, `catalogue`, `matches`, `portal`,
-`queue`, `surveys`, `scores`, `plans`, `confirmations`, `disputes`, `recheck_requests`, `seal.manifest`),
-each a set of `f(store, ...)` functions; the schema is `evidence/schema.py`.
+Readers may open the same file while a crawl writes (WAL lets them). The other packages never
+write SQL: the tables' rows are read and written by one module per table family (`runs`,
+`agencies`, `catalogue`, `matches`, `portal`, `queue`, `surveys`, `scores`, `plans`,
+`confirmations`, `disputes`, `recheck_requests`, `seal.manifest`), each a set of `f(store, ...)`
+functions; the schema is `evidence/schema.py`. `Store` itself keeps the file: opening, migrating,
+the write lock, and the artifacts.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ class Store:
             raise
         conn.commit()
 
-    # -- runs, steps, artifacts ------------------------------------------------------------
+    # -- artifacts: files named by their hash, linked to the runs that kept them ----------------
     def keep_bytes(self, run_id: str, data: bytes, suffix: str, role: str) -> Artifact:
         return self._link(run_id, self.artifacts.put_bytes(data, suffix), role)
 
@@ -108,11 +109,11 @@ class Store:
     def _link(self, run_id: str, artifact: Artifact, role: str) -> Artifact:
         with self.db.conn:
             table(self, "artifacts").insert({"sha256": artifact.sha256, "kind": role, "media_type": artifact.media_type,
-                                         "size": artifact.size,
-                                         "path": str(artifact.path.relative_to(self.data_dir)),
-                                         "created_at": utc_now()}, pk="sha256", ignore=True)
+                                             "size": artifact.size,
+                                             "path": str(artifact.path.relative_to(self.data_dir)),
+                                             "created_at": utc_now()}, pk="sha256", ignore=True)
             table(self, "run_artifacts").insert({"run_id": run_id, "sha256": artifact.sha256, "role": role},
-                                            pk=("run_id", "sha256", "role"), ignore=True)
+                                                pk=("run_id", "sha256", "role"), ignore=True)
         return artifact
 
     def artifact_path(self, sha256: str) -> Path | None:

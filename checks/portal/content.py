@@ -75,6 +75,7 @@ def documents(portal: PortalObservation, max_points: float) -> Result:
     pages = pages_about(portal, ("van ban", "van ban phap luat", "van ban quy pham", "he thong van ban"))
     if not pages:
         return topics_result(portal, max_points, (("Hệ thống văn bản", ("van ban",)),))
+
     def fields(page: Page) -> int:
         return sum(any(w in fold(page.text) for w in words) for _, words in DOCUMENT_FIELDS)
 

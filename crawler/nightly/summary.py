@@ -84,6 +84,7 @@ def summary_lines(summary: CrawlSummary) -> list[str]:
         lines.append(f"  [lỗi của bot, sẽ chạy lại] {error}")
     return lines
 
+
 OUTCOME_WORDS = {"ok": "mở được", "http_error": "lỗi HTTP", "failed": "không xem được"}
 
 

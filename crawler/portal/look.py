@@ -96,9 +96,9 @@ def inspect_portal(agency: AgencyConfig, settings: Settings, store: Store, *, ro
     portal_store.save_observation(store, run_id, agency.id, role, inspector, observation.as_dict())
     home = observation.home
     runs.finish(store, run_id, outcome="failed" if observation.error else "ok", error=observation.error,
-                     error_kind="portal_crawl" if observation.error else None,
-                     http_status=home.status if home else None, final_url=home.url if home else agency.portal,
-                     title=home.title if home else "")
+                error_kind="portal_crawl" if observation.error else None,
+                http_status=home.status if home else None, final_url=home.url if home else agency.portal,
+                title=home.title if home else "")
     return run_id, observation
 
 

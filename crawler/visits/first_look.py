@@ -55,7 +55,7 @@ async def visit(browser: Browser, target: Target, store: Store, settings: Settin
                 limiter: HostLimiter | None = None, *, attempt: int = 1, job_id: int | None = None) -> VisitResult:
     """Open `target.url` in a fresh context, keep the evidence, and store the run."""
     run_id = runs.start(store, target.kind, target.target_id, target.agency_id, attempt=attempt, job_id=job_id,
-                             bot_version=__version__, browser_version=browser.version)
+                        bot_version=__version__, browser_version=browser.version)
     recorder = StepRecorder(store, run_id, settings.capture)
     context = await browser.new_context(**context_options(settings))
     t0 = time.monotonic()
@@ -82,8 +82,8 @@ async def visit(browser: Browser, target: Target, store: Store, settings: Settin
         await context.close()
     duration_ms = int((time.monotonic() - t0) * 1000)
     runs.finish(store, run_id, outcome=outcome, http_status=status, final_url=final_url, title=title,
-                     duration_ms=duration_ms, error_kind=failure.kind if failure else None,
-                     error=str(failure) if failure else None)
+                duration_ms=duration_ms, error_kind=failure.kind if failure else None,
+                error=str(failure) if failure else None)
     await seal_in_background(store, run_id, settings)  # manifest, chain, signature (R9)
     return VisitResult(target, run_id, outcome, status, final_url, title, duration_ms,
                        failure.kind if failure else None, str(failure) if failure else None)

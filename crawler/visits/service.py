@@ -60,7 +60,7 @@ async def check_service(browser: Browser, agency: AgencyConfig, service: Service
     """
     catalogue = catalogue_class(store, service.id, settings)
     run_id = runs.start(store, "service", service.id, agency.id, attempt=attempt, job_id=job_id, bot_version=__version__,
-                             browser_version=browser.version)
+                        browser_version=browser.version)
     capture = settings.capture
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kiemtra-video-") as scratch:
@@ -95,8 +95,8 @@ async def check_service(browser: Browser, agency: AgencyConfig, service: Service
     duration_ms = int((time.monotonic() - t0) * 1000)
     opened = observation.detail("open")
     runs.finish(store, run_id, outcome=run_outcome(verdict), http_status=opened.get("http_status"),
-                     final_url=opened.get("final_url"), title=opened.get("title"), duration_ms=duration_ms,
-                     error_kind=(observation.bot_error or {}).get("detail", {}).get("error_kind"))
+                final_url=opened.get("final_url"), title=opened.get("title"), duration_ms=duration_ms,
+                error_kind=(observation.bot_error or {}).get("detail", {}).get("error_kind"))
     runs.save_verdict(store, run_id, service.id, verdict.as_dict(), RULE_VERSION, catalogue)
     await seal_in_background(store, run_id, settings)  # manifest, chain, signature (R9)
     return ServiceCheck(service.id, agency.id, run_id, verdict, duration_ms)

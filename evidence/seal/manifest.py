@@ -59,7 +59,7 @@ def make_banners(store: Store, run_id: str, agency: dict[str, Any], target: dict
                                     ".png", "screenshot_banner")
         with store.db.conn:
             table(store, "derived_artifacts").insert({"run_id": run_id, "seq": step["seq"], "kind": "banner",
-                                                  "source_sha256": source, "sha256": artifact.sha256}, replace=True)
+                                                      "source_sha256": source, "sha256": artifact.sha256}, replace=True)
         made[step["seq"]] = artifact.sha256
     return made
 
@@ -117,7 +117,7 @@ def seal_run(store: Store, run_id: str, signer: Signer | None = None) -> dict[st
     if signer is not None:
         with store.db.conn:
             table(store, "signing_keys").insert({"key_id": signer.key_id, "public_key": signer.public_pem,
-                                             "first_used_at": utc_now()}, pk="key_id", ignore=True)
+                                                 "first_used_at": utc_now()}, pk="key_id", ignore=True)
     # The write lock is taken before reading the head, so two crawls never fork the chain.
     with store.write_lock() as conn:
         head = conn.execute("select seq, sha256 from manifests order by seq desc limit 1").fetchone()

@@ -119,6 +119,7 @@ def run_page(store: Store, run_id: str) -> dict[str, Any] | None:
     run = next(table(store, "runs").rows_where("id = ?", [run_id]), None)
     if run is None:
         return None
+
     def one(name: str, key: str, value: Any) -> dict[str, Any] | None:
         return next(table(store, name).rows_where(f"{key} = ?", [value]), None)
 

@@ -250,4 +250,5 @@ def counted_command(state: State, agency: str | None, as_json: bool) -> None:
     for service, why in result.not_counted:
         console.print(f"Không đếm {service.service_id} (“{service.name}”): {why}", markup=False)
 
+
 COMMANDS = [catalogue_group, lookup_command, match_group, services_group]

@@ -228,4 +228,5 @@ def runs_command(state: State, agency: str | None, target: str | None, as_json: 
                       (row["title"] or "")[:60])
     console.print(table)
 
+
 COMMANDS = [crawl_command, queue_command, recheck_command, runs_command]

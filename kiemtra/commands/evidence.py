@@ -223,4 +223,5 @@ def serve_command(state: State, host: str | None, port: int | None) -> None:
     errors.print(f"Trình duyệt bằng chứng: http://{host}:{port}/" + (" (cần mật khẩu)" if token else ""))
     app.run(host=host, port=port, threaded=True)
 
+
 COMMANDS = [keys_group, evidence_group, serve_command]

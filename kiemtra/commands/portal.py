@@ -192,4 +192,5 @@ def review_history(state: State, agency: str, criterion: str | None) -> None:
         table.add_row(r["at"], r["who"], r["criterion_id"], r["what"], r["old"] or "", r["new"] or "", r["why"] or "")
     console.print(table)
 
+
 COMMANDS = [portal_group, review_group]

@@ -162,4 +162,5 @@ def plan_command(state: State, agency: str) -> None:
     if escalated:
         console.print(f"Kiểm tra toàn bộ các lĩnh vực: {', '.join(escalated)}")
 
+
 COMMANDS = [survey_group, score_command, report_command, confirm_group, plan_command]

@@ -114,4 +114,5 @@ def verdicts_command(state: State, recompute: bool) -> None:
             runs.save_verdict(store, run["id"], run["target_id"], verdict.as_dict(), RULE_VERSION, catalogue)
     console.print(f"Đã tính lại {total} kết luận; {changed} thay đổi.")
 
+
 COMMANDS = [rerun_command, results_command, verdicts_command]

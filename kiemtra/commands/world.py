@@ -127,4 +127,5 @@ def demo_command(state: State, delay_ms: int, agency: str | None) -> None:
     finally:
         world.stop()
 
+
 COMMANDS = [world_group, demo_command]
