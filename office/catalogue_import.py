@@ -97,13 +97,9 @@ def _json_rows(path: Path) -> Iterator[Row]:
 
 
 def _xlsx_rows(path: Path) -> Iterator[Row]:
-    from openpyxl import load_workbook
+    from office.xlsxform import open_workbook  # openpyxl only when an XLSX is read
 
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several unrelated types for a broken file
-        raise ConfigError(f"không đọc được tệp Excel ({type(exc).__name__})", file=str(path),
-                          fix="mở bằng Excel/LibreOffice và lưu lại dạng .xlsx") from exc
+    book = open_workbook(path, "mở bằng Excel/LibreOffice và lưu lại dạng .xlsx", read_only=True, data_only=True)
     sheet = book.active
     rows = sheet.iter_rows(values_only=True)
     # Exports often carry a title above the table: the header is the first row naming a code column.

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from configuration.loader import Config
 from configuration.scoring import FigureSpec, ScoringConfig
 from kiemtra.errors import ConfigError, ConfigInvalid
-from office.xlsxform import save_workbook, write_header
+from office.xlsxform import open_workbook, save_workbook, write_header
 
 SHEETS = {"bo": "Phiếu 1A", "cqtcp": "Phiếu 2A", "tinh": "Phiếu 3A"}
 TITLES = {"bo": "Bộ, cơ quan ngang Bộ", "cqtcp": "Cơ quan thuộc Chính phủ", "tinh": "Tỉnh, thành phố trực thuộc Trung ương"}
@@ -84,11 +84,7 @@ def read_form(path: Path, config: Config, scoring: ScoringConfig, *, year: int |
     """Read and validate one filled form; ConfigInvalid lists every problem (sheet, cell, what, fix)."""
     if not path.exists():
         raise ConfigError("không có tệp", file=str(path), fix="chỉ đường dẫn tới tệp XLSX của phiếu khảo sát")
-    try:
-        book = load_workbook(path, data_only=True)
-    except Exception as exc:  # openpyxl raises several unrelated types for a file that is not XLSX
-        raise ConfigError(f"không đọc được tệp XLSX ({exc.__class__.__name__})", file=str(path),
-                          fix="lưu phiếu ở dạng .xlsx") from None
+    book = open_workbook(path, "lưu phiếu ở dạng .xlsx", data_only=True)
     group = next((g for g, name in SHEETS.items() if name in book.sheetnames), None)
     if group is None:
         raise ConfigError("không có trang Phiếu 1A, 2A hoặc 3A", file=str(path),
