@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from configuration import yamlfile
-from configuration.folder import ID_PATTERN
+from configuration.folder import ID_PATTERN, Group
 from configuration.problems import Problems, from_validation
 from kiemtra.errors import ConfigError
 
@@ -49,7 +49,7 @@ class AgencyConfig(BaseModel):
 
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1)
-    group: Literal["bo", "cqtcp", "tinh"]
+    group: Group
     portal: str
     playbook: str | None = Field(None, pattern=ID_PATTERN)
     services: list[ServiceConfig] = Field(default_factory=list)

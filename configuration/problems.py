@@ -1,8 +1,8 @@
-"""Config problems: the one error that carries them all, and pydantic's errors said in one line each.
+"""Config problems: the list every part appends to, and pydantic's errors said in one line each.
 
 Every part of the config folder (settings, agencies, playbooks, criteria, scoring) appends its
-problems to one list; `load_all` raises them together as a `ConfigInvalid`, so `kiemtra config check`
-prints every one at once and every other command refuses to start.
+problems to one list; `load_all` raises them together as a `kiemtra.errors.ConfigInvalid`, so
+`kiemtra config check` prints every one at once and every other command refuses to start.
 """
 
 from __future__ import annotations
