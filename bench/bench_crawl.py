@@ -22,7 +22,6 @@ import sys
 import tempfile
 import threading
 import time
-from evidence import agencies
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,14 +31,14 @@ from bench.machine import describe, tree_rss_mb  # noqa: E402
 
 def _child(config_dir: str, data: str, mode: str, limit: int) -> None:
     """Run one way in this process and print its wall time and checks done, as JSON."""
-    from crawler.browser.launch import chromium
     from configuration.loader import load_all
-    from crawler.nightly.work import run_target
-    from crawler.nightly.lock import new_holder
+    from crawler.browser.launch import chromium
     from crawler.browser.navigate import HostLimiter, host_of
+    from crawler.nightly.lock import new_holder
     from crawler.nightly.plan import agency_rows, plan
     from crawler.nightly.runner import Runner, RunOptions
-    from evidence import queue
+    from crawler.nightly.work import run_target
+    from evidence import agencies, queue
     from evidence.store import Store
 
     capture = mode != "crawl-nocapture"
@@ -106,8 +105,8 @@ def main() -> None:
         mode, config_dir, data, limit = args.child
         _child(config_dir, data, mode, int(limit))
         return
-    from kiemtra.commands.world import load_world_catalogue, write_world_config
     from demoworld import start_world
+    from kiemtra.commands.world import load_world_catalogue, write_world_config
 
     print(describe())
     root = Path(tempfile.mkdtemp(prefix="bench-crawl-"))

@@ -20,12 +20,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.machine import PeakMemory, describe  # noqa: E402
+from configuration.loader import load_all  # noqa: E402
 from crawler.browser.launch import chromium  # noqa: E402
 from crawler.visits.service import check_service  # noqa: E402
-from kiemtra.commands.world import write_world_config  # noqa: E402
-from configuration.loader import load_all  # noqa: E402
+from evidence import agencies  # noqa: E402
 from evidence.store import Store  # noqa: E402
-from evidence import agencies
+from kiemtra.commands.world import write_world_config  # noqa: E402
 
 # Level-3 services of each vendor style (server-rendered, single-page app, iframe), none flaky.
 SERVICES = ["bac-ninh-001", "bac-ninh-002", "bo-tp-004", "bo-tp-005", "thua-thien-hue-005", "thua-thien-hue-006"]

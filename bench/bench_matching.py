@@ -22,14 +22,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import generate  # noqa: E402
+from bench.machine import describe  # noqa: E402
 from checks.catalogue import Declared, Match, Matcher, Procedure  # noqa: E402
 from checks.catalogue.memory import ScanCatalogue  # noqa: E402
 from checks.catalogue.normalize import index_terms, normalize  # noqa: E402
-from office.matching import matcher_for  # noqa: E402
 from evidence import catalogue  # noqa: E402
 from evidence.clock import utc_now  # noqa: E402
 from evidence.store import Store  # noqa: E402
-from bench.machine import describe  # noqa: E402
+from office.matching import matcher_for  # noqa: E402
 
 
 def machine() -> str:

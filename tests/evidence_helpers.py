@@ -9,11 +9,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 
+from evidence import agencies, runs
 from evidence.seal.manifest import seal_run
 from evidence.seal.signing import Signer
 from evidence.store import Store
-from evidence import agencies
-from evidence import runs
 
 AGENCY = {"id": "thu-nghiem", "name": "UBND tỉnh Thử Nghiệm", "group": "tinh", "portal": "http://127.0.0.1:1/",
           "services": [{"id": f"thu-nghiem-00{i}", "name": f"Thủ tục số {i}", "url": f"http://127.0.0.1:1/tt/{i}",

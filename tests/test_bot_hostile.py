@@ -7,13 +7,12 @@ import time
 
 import pytest
 
-from crawler.browser.launch import chromium
-from crawler.visits.service import check_service
 from configuration.loader import AgencyConfig, ServiceConfig
 from configuration.settings import Settings
+from crawler.browser.launch import chromium
+from crawler.visits.service import check_service
+from evidence import agencies, runs
 from evidence.store import Store
-from evidence import agencies
-from evidence import runs
 
 pytestmark = pytest.mark.e2e
 

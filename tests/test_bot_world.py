@@ -15,9 +15,9 @@ from urllib.parse import quote_plus
 
 import pytest
 
-from kiemtra.cli import run_cli
-from evidence.store import Store
 from evidence import runs
+from evidence.store import Store
+from kiemtra.cli import run_cli
 
 pytestmark = pytest.mark.e2e
 

@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
-from crawler.browser.launch import chromium, context_options, ensure_ffmpeg, find_chromium
 from configuration.settings import Settings
+from crawler.browser.launch import chromium, context_options, ensure_ffmpeg, find_chromium
 
 
 def test_chromium_is_found():

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from office.catalogue_import import import_file
-from kiemtra.cli import run_cli
-from kiemtra.errors import ConfigError
 from evidence import catalogue, matches
 from evidence.store import Store
+from kiemtra.cli import run_cli
+from kiemtra.errors import ConfigError
+from office.catalogue_import import import_file
 
 REPO = Path(__file__).resolve().parent.parent
 HEADER = "ma_thu_tuc,ten_thu_tuc,linh_vuc,cap_thuc_hien\n"

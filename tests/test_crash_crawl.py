@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kiemtra.cli import run_cli
 from evidence.store import Store
+from kiemtra.cli import run_cli
 
 pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parent.parent

@@ -12,19 +12,18 @@ from playwright.async_api import async_playwright
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from crawler.browser.launch import context_options, ensure_ffmpeg, launch_options
-from crawler.visits.service import check_service
-from kiemtra.cli import run_cli
-from kiemtra.commands.world import write_world_config
 from configuration.loader import AgencyConfig, ServiceConfig
 from configuration.loader import load_all as load_config
+from crawler.browser.launch import context_options, ensure_ffmpeg, launch_options
 from crawler.nightly.plan import agency_rows
+from crawler.visits.service import check_service
+from evidence import agencies, runs
 from evidence.seal.bundle import verify_bundle
 from evidence.seal.signing import init_key
 from evidence.store import Store
 from evidence.web import create_app
-from evidence import agencies
-from evidence import runs
+from kiemtra.cli import run_cli
+from kiemtra.commands.world import write_world_config
 
 pytestmark = pytest.mark.e2e
 HOSTILE_TITLE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from evidence_helpers import AGENCY, make_store, signer  # noqa: F401  (fixture)
 
-from kiemtra.cli import run_cli
 from evidence.seal.bundle import export_bundle, runs_for, verify_bundle
 from evidence.seal.signing import KEY_ENV, Signer, init_key, load_signer
+from kiemtra.cli import run_cli
 from kiemtra.errors import BundleError, SigningError
-from evidence_helpers import AGENCY, make_store, signer  # noqa: F401  (fixture)
 
 
 @pytest.fixture()

@@ -9,14 +9,14 @@ import time
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from evidence_helpers import add_run, make_store, signer  # noqa: F401  (fixture)
 from PIL import Image
 
+from evidence import runs
 from evidence.clock import local_time
 from evidence.seal.manifest import seal_run
 from evidence.seal.signing import Signer
 from evidence.seal.verify import verify
-from evidence_helpers import add_run, make_store, signer  # noqa: F401  (fixture)
-from evidence import runs
 
 
 @pytest.fixture()

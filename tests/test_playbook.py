@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from evidence import runs
 
+from configuration.loader import ConfigInvalid
+from configuration.loader import load_all as load_config
+from evidence import runs
 from kiemtra.cli import run_cli
-from configuration.loader import ConfigInvalid, load_all as load_config
 from kiemtra.errors import ConfigInvalid
 
 PLAYBOOK = """\

@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from kiemtra.cli import run_cli
-from configuration.loader import load_all as load_config
 from configuration.criteria import load_criteria
+from configuration.loader import load_all as load_config
 from crawler.portal.look import inspect_portal, score_portal
-from evidence.store import Store
 from evidence import runs
+from evidence.store import Store
+from kiemtra.cli import run_cli
 
 pytestmark = pytest.mark.e2e
 

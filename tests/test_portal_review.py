@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from checks.review import Scores, differs, final_score, mean, review, spot_sample, totals
-from kiemtra.errors import ConfigInvalid
 from configuration.criteria import load_criteria
 from evidence import portal as portal_store
 from evidence.store import Store
+from kiemtra.errors import ConfigInvalid
 
 
 def test_mean_and_threshold():
@@ -81,9 +81,9 @@ def test_every_change_is_kept(tmp_path):
 def test_import_reads_xlsx_and_rejects_bad_rows(tmp_path):
     from openpyxl import Workbook
 
+    from configuration.loader import load_all as load_config
     from office.review import read_scores
     from tests.test_config import GOOD_AGENCY, make_config
-    from configuration.loader import load_all as load_config
 
     config = load_config(make_config(tmp_path, {"bac-ninh": GOOD_AGENCY}))
     criteria = load_criteria()

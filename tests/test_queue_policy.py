@@ -9,15 +9,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from configuration.settings import Retry
 from crawler.nightly import jobs, retry
 from crawler.nightly.lock import CrawlLock, new_holder
-from kiemtra.errors import CrawlLocked
 from crawler.nightly.recovery import holder_gone, sweep_orphans
-from configuration.settings import Retry
-from evidence import queue
+from evidence import agencies, queue, runs
 from evidence.store import Store
-from evidence import agencies
-from evidence import runs
+from kiemtra.errors import CrawlLocked
 
 T0 = datetime(2024, 11, 20, 18, 0, tzinfo=timezone.utc)  # 01:00 in Vietnam
 LEASE = timedelta(seconds=120)

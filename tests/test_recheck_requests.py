@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from kiemtra.cli import run_cli
+from evidence import agencies, runs
 from evidence.clock import utc_now
 from evidence.recheck_requests import pending_recheck_requests, request_recheck, settle_service_recheck_requests
 from evidence.store import Store
-from evidence import agencies
-from evidence import runs
+from kiemtra.cli import run_cli
 
 
 def _run(store: Store, service_id: str, outcome: str, started_at: str) -> str:

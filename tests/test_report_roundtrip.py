@@ -8,15 +8,13 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from configuration.loader import load_all as load_config
 from configuration.criteria import load_criteria
-from evidence import matches, portal as portal_store
+from configuration.loader import load_all as load_config
+from evidence import agencies, matches, runs
+from evidence import portal as portal_store
 from evidence.recheck_requests import pending_recheck_requests
 from evidence.store import Store
-from evidence import agencies
-from evidence import runs
 from tests.scoring_helpers import FILLED, cli, config_dir, fill  # noqa: F401  (config_dir is a fixture)
-
 
 
 def seed_checks(config_dir: Path) -> list[str]:

@@ -9,11 +9,11 @@ import pytest
 from openpyxl import load_workbook
 
 from configuration.loader import load_all as load_config
-from kiemtra.errors import ConfigInvalid
 from configuration.scoring import load_scoring
-from office.survey import read_form, write_template
 from evidence.plans import latest_plan
 from evidence.store import Store
+from kiemtra.errors import ConfigInvalid
+from office.survey import read_form, write_template
 from tests.scoring_helpers import cli, config_dir, fill  # noqa: F401  (config_dir is a fixture)
 
 

@@ -11,11 +11,9 @@ import textwrap
 
 import pytest
 
-from evidence import migrations
-from kiemtra.errors import SchemaTooNew
+from evidence import agencies, migrations, runs
 from evidence.store import Store
-from evidence import agencies
-from evidence import runs
+from kiemtra.errors import SchemaTooNew
 
 
 def test_migrations_apply_once_and_count(tmp_path):

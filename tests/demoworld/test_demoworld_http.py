@@ -13,9 +13,9 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
+from demoworld_helpers import Client
 
 from demoworld import start_world
-from demoworld_helpers import Client
 
 REPO = Path(__file__).resolve().parents[2]
 
