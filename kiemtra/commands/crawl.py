@@ -14,12 +14,12 @@ from configuration.loader import Config
 from crawler.browser.navigate import host_of
 from crawler.nightly.jobs import FINAL_WORDS
 from crawler.nightly.lock import CrawlLock, new_holder
-from crawler.nightly.plan import Target, agency_rows, plan
+from crawler.nightly.plan import Target, plan
 from crawler.nightly.recovery import recover
 from crawler.nightly.runner import Runner, RunOptions, claimable
 from crawler.nightly.summary import local, progress_bar, summary_lines, summary_table
 from crawler.nightly.work import CrawlSummary
-from evidence import agencies, queue, runs
+from evidence import queue, runs
 from evidence.clock import LOCAL_TZ, parse, utc_clock
 from evidence.recheck_requests import pending_recheck_requests, settle_service_recheck_requests
 from evidence.store import Store
@@ -78,8 +78,7 @@ def crawl_and_report(config: Config, agency_id: str | None = None, *, deadline: 
     """Queue the plan, run every due job (N contexts, one browser), print progress and the summary."""
     settings = config.settings
     holder = new_holder()
-    with Store(settings.data) as store:
-        agencies.sync(store, agency_rows(config))
+    with synced_store(config) as store:
         lock = CrawlLock(store, holder, timedelta(seconds=settings.queue.lock_ttl_s), utc_clock).acquire()
         try:
             recovered = recover(store, settings, utc_clock(), me=holder)
