@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from configuration.settings import Settings
 from evidence import disputes, runs
 from evidence.seal.bundle import export_bundle, runs_for, verify_bundle
 from evidence.seal.manifest import seal_run, unsealed_runs
@@ -26,11 +27,11 @@ from kiemtra.errors import ConfigError, SetupError
 TOKEN_ENV = "KIEMTRA_SERVE_TOKEN"
 
 
-def _trusted(public_key: str | None, state: State) -> str | None:
+def _trusted(public_key: str | None, settings: Settings) -> str | None:
     """The public key signatures must match: a file given, else that of the configured private key."""
     if public_key:
         return read_public_key(public_key)
-    signer = load_signer(state.load().settings.signing.key_file)
+    signer = load_signer(settings.signing.key_file)
     return signer.public_pem if signer else None
 
 
@@ -129,8 +130,9 @@ def verify_command(state: State, run_id: str | None, everything: bool, public_ke
     """
     if bool(run_id) == everything:
         raise click.UsageError("cho một RUN_ID hoặc --all")
-    trusted = _trusted(public_key, state)
-    with Store(state.load().settings.data) as store:
+    settings = state.load().settings
+    trusted = _trusted(public_key, settings)
+    with Store(settings.data) as store:
         report = verify(store, [run_id] if run_id else None, trusted)
     _print_report(report, as_json, "Kho bằng chứng")
 
