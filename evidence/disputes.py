@@ -24,7 +24,6 @@ from evidence import agencies
 from evidence.clock import utc_now
 from evidence.store import Store, insert_row, table
 
-KINDS = ("service", "item")
 # The confirmation round's names for the shared columns, as its readers (reports) know them.
 _ITEM_COLUMNS = ("id, year, agency_id, item_key, note as reason, evidence,"
                  " case when closed_at is null then 'open' else 'resolved' end as status,"

@@ -15,7 +15,6 @@ from typing import Any
 
 from checks.scoring import AgencyInput, AgencyScore, Figure, score_all
 from configuration.loader import AgencyConfig, Config
-from configuration.scoring import ScoringConfig
 from evidence import agencies, runs, surveys
 from evidence import scores as score_store
 from evidence.store import Store
@@ -69,7 +68,7 @@ def service_figures(store: Store, agency: AgencyConfig) -> dict[str, Figure]:
     }
 
 
-def agency_inputs(store: Store, config: Config, scoring: ScoringConfig, year: int) -> list[AgencyInput]:
+def agency_inputs(store: Store, config: Config, year: int) -> list[AgencyInput]:
     """Every configured agency with its survey figures of the year and its measured figures."""
     survey = surveys.survey_figures(store, year)
     out = []
@@ -78,18 +77,18 @@ def agency_inputs(store: Store, config: Config, scoring: ScoringConfig, year: in
         for figure_id, row in survey.get(agency.id, {}).items():
             figures[figure_id] = Figure(row["value"], f"{row['sheet']}!{row['cell']} ({row['source_file']})")
         figures["kt_c3"] = portal_figure(store, config, agency)
-        if "c4" in scoring.table.maxima[agency.group]:
+        if "c4" in config.scoring.table.maxima[agency.group]:
             figures.update(service_figures(store, agency))
         out.append(AgencyInput(agency.id, agency.name, agency.group, figures))
     return out
 
 
-def run_scoring(store: Store, config: Config, scoring: ScoringConfig, year: int) -> list[AgencyScore]:
+def run_scoring(store: Store, config: Config, year: int) -> list[AgencyScore]:
     """Score every agency of the config for a year, per group, and store points, totals and figures used."""
     agencies.sync(store, [{"id": a.id, "name": a.name, "group": a.group, "portal": a.portal,
                           "services": [s.model_dump() for s in a.services]} for a in config.agencies])
-    inputs = agency_inputs(store, config, scoring, year)
-    results = score_all(inputs, scoring.table)
+    inputs = agency_inputs(store, config, year)
+    results = score_all(inputs, config.scoring.table)
     items, totals, figures = [], [], []
     for result in results:
         for item in result.items:

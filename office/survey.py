@@ -80,7 +80,7 @@ def write_template(path: Path, group: str, scoring: ScoringConfig, *, agency_id:
     return save_workbook(book, path)
 
 
-def read_form(path: Path, config: Config, scoring: ScoringConfig, *, year: int | None = None) -> SurveyForm:
+def read_form(path: Path, config: Config, *, year: int | None = None) -> SurveyForm:
     """Read and validate one filled form; ConfigInvalid lists every problem (sheet, cell, what, fix)."""
     if not path.exists():
         raise ConfigError("không có tệp", file=str(path), fix="chỉ đường dẫn tới tệp XLSX của phiếu khảo sát")
@@ -106,7 +106,7 @@ def read_form(path: Path, config: Config, scoring: ScoringConfig, *, year: int |
     if year is None and form_year is None:
         problem(YEAR_CELL, f"năm '{sheet[YEAR_CELL].value}' không hợp lệ", "ghi năm đánh giá, ví dụ 2024")
     form = SurveyForm(agency_id, group, year or form_year or 0, sheet.title)
-    asked = {f.id: f for f in scoring.survey_figures(group)}
+    asked = {f.id: f for f in config.scoring.survey_figures(group)}
     seen: set[str] = set()
     for row in range(HEADER_ROW + 1, sheet.max_row + 1):
         code = str(sheet.cell(row, 1).value or "").strip()

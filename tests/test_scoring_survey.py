@@ -33,7 +33,7 @@ def test_each_bad_cell_is_named_with_its_sheet_and_fix(config_dir: Path, tmp_pat
     fill(path, {"c1_cbccvc": "nhiều", "c1_may_tinh": -3, "c1_co_ttdl": "có lẽ", "c1_cbccvc_may_tinh": 10,
                 "c1_don_vi": 5, "c1_don_vi_wan": 9}, agency="bac-ninh", year=2024)
     with pytest.raises(ConfigInvalid) as raised:
-        read_form(path, config, scoring)
+        read_form(path, config)
     lines = [str(p) for p in raised.value.problems]
     assert any("Phiếu 3A!F7: 'nhiều' không phải số" in line for line in lines)
     assert any("Phiếu 3A!F9: -3 là số âm" in line for line in lines)
@@ -47,10 +47,10 @@ def test_wrong_group_and_empty_required_figures(config_dir: Path, tmp_path: Path
     path = write_template(tmp_path / "f.xlsx", "bo", scoring)
     fill(path, {}, agency="bac-ninh", year=2024)
     with pytest.raises(ConfigInvalid) as raised:
-        read_form(path, config, scoring)
+        read_form(path, config)
     assert "Phiếu 1A!C3: cơ quan bac-ninh thuộc nhóm tinh, không dùng Phiếu 1A — dùng Phiếu 3A" in str(raised.value)
     fill(path, {"c1_cbccvc": 10}, agency="bo-tp", year=2024)
-    form = read_form(path, config, scoring)
+    form = read_form(path, config)
     assert form.values["c1_cbccvc"] == 10 and form.values["c1_may_tinh"] is None
     assert "c1_may_tinh" in form.empty and "c1_cbccvc" not in form.empty
 

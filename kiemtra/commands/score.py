@@ -57,8 +57,7 @@ def survey_import(state: State, files: tuple[Path, ...], year: int | None) -> No
     from office.survey import read_form
 
     config = state.load()
-    scoring = config.scoring
-    forms = [(path, read_form(path, config, scoring, year=year)) for path in files]
+    forms = [(path, read_form(path, config, year=year)) for path in files]
     with Store(config.settings.data) as store:
         for path, form in forms:
             stored = surveys.save_survey(store, form.year, form.agency_id, form.rows(path.name))
@@ -78,10 +77,9 @@ def score_command(state: State, year: int) -> None:
     from office.scoring import run_scoring
 
     config = state.load()
-    scoring = config.scoring
     with Store(config.settings.data) as store:
-        results = run_scoring(store, config, scoring, year)
-    categories = list(scoring.table.categories)
+        results = run_scoring(store, config, year)
+    categories = list(config.scoring.table.categories)
     table = Table("nhóm", "cơ quan", *[c.upper() for c in categories], "tổng", "chỉ số", "hạng", title=f"Năm {year}")
     for r in sorted(results, key=lambda r: (r.group, r.total.rank or 0)):
         cells = ["—" if c not in r.categories or r.categories[c].exempt else f"{r.categories[c].points:g}" for c in categories]
@@ -105,10 +103,9 @@ def report_command(state: State, year: int, output: Path, evidence_url: str | No
     from office.reports.writer import write_reports
 
     config = state.load()
-    scoring = config.scoring
     base = evidence_url or f"http://{config.settings.serve.host}:{config.settings.serve.port}"
     with Store(config.settings.data) as store:
-        written = write_reports(store, config, scoring, year, output, evidence_url=base, rescore=rescore)
+        written = write_reports(store, config, year, output, evidence_url=base, rescore=rescore)
     for path in written:
         console.print(f"Đã ghi {path}")
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from checks.scoring import TOTAL
 from configuration.loader import Config
-from configuration.scoring import ScoringConfig
 from evidence import confirmations, disputes
 from evidence import scores as score_store
 from evidence.store import Store
@@ -54,7 +53,7 @@ class ReportData:
         return sorted(members, key=lambda a: (a.totals[TOTAL]["rank"] or 10**6, a.agency_id))
 
 
-def load_report(store: Store, config: Config, scoring: ScoringConfig, year: int) -> ReportData:
+def load_report(store: Store, config: Config, year: int) -> ReportData:
     totals = score_store.score_rows(store, "score_totals", year)
     items = score_store.score_rows(store, "score_items", year)
     figures = score_store.score_rows(store, "score_figures", year)
@@ -70,8 +69,8 @@ def load_report(store: Store, config: Config, scoring: ScoringConfig, year: int)
             {d["item_key"]: d for d in open_disputes if d["agency_id"] == agency.id},
             {key: row["answer"] for (agency_id, key), row in answers.items() if agency_id == agency.id})
         agencies.append(report)
-    return ReportData(year, dict(scoring.table.categories), {g: dict(m) for g, m in scoring.table.maxima.items()},
-                      agencies)
+    table = config.scoring.table
+    return ReportData(year, dict(table.categories), {g: dict(m) for g, m in table.maxima.items()}, agencies)
 
 
 def category_cell(report: AgencyReport, category: str) -> tuple[str, str, str]:

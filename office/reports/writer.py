@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from configuration.loader import Config
-from configuration.scoring import ScoringConfig
 from evidence import runs
 from evidence.store import Store
 from kiemtra.errors import ConfigError
@@ -16,7 +15,7 @@ from office.reports.tables import write_csv, write_workbook
 from office.scoring import run_scoring
 
 
-def write_reports(store: Store, config: Config, scoring: ScoringConfig, year: int, folder: Path, *,
+def write_reports(store: Store, config: Config, year: int, folder: Path, *,
                   evidence_url: str, rescore: bool = True) -> list[Path]:
     """Score (unless told not to), then write the reports; return the files written."""
     try:  # before scoring: a bad --output is refused before any work
@@ -25,8 +24,8 @@ def write_reports(store: Store, config: Config, scoring: ScoringConfig, year: in
         raise ConfigError(f"không tạo được thư mục báo cáo ({type(exc).__name__})", file=str(folder), field="--output",
                           fix="chọn một thư mục ghi được (không nằm dưới một tệp)") from None
     if rescore:
-        run_scoring(store, config, scoring, year)
-    data = load_report(store, config, scoring, year)
+        run_scoring(store, config, year)
+    data = load_report(store, config, year)
     written = [write_workbook(data, folder / f"ket-qua-{year}.xlsx"), write_csv(data, folder / f"ket-qua-{year}.csv"),
                write_html(data, folder / f"bao-cao-{year}.html", evidence_url=evidence_url)]
     sheets = folder / "xac-nhan"
