@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from evidence import runs
+from evidence import agencies, runs
 from evidence.clock import local_time, utc_now
 from evidence.seal.banner import add_banner
 from evidence.seal.signing import Signer
@@ -28,6 +28,9 @@ RUN_FIELDS = ("id", "kind", "target_id", "agency_id", "job_id", "attempt", "star
 STEP_FIELDS = ("seq", "name", "action", "target", "url", "started_at", "finished_at", "outcome",
                "screenshot_sha256", "html_sha256")
 VERDICT_FIELDS = ("level", "mode", "outcome", "catalogue", "rule_version")
+AGENCY_FIELDS = ("id", "name", "agency_group")
+SERVICE_FIELDS = ("id", "name", "url", "declared_level", "procedure_code", "unit", "field")
+PORTAL_FIELDS = ("id", "name", "portal")
 
 
 def encode(document: dict[str, Any]) -> bytes:
@@ -65,18 +68,19 @@ def make_banners(store: Store, run_id: str, agency: dict[str, Any], target: dict
 
 
 def _target(store: Store, run: dict[str, Any]) -> dict[str, Any]:
-    kind = "services" if run["kind"] == "service" else "agencies"
-    rows = list(table(store, kind).rows_where("id = ?", [run["target_id"]]))
-    keep = ("id", "name", "url", "declared_level", "procedure_code", "unit", "field") if kind == "services" \
-        else ("id", "name", "portal")
-    return {k: rows[0].get(k) for k in keep} if rows else {"id": run["target_id"]}
+    keep: tuple[str, ...]
+    if run["kind"] == "service":
+        row, keep = agencies.service(store, run["target_id"]), SERVICE_FIELDS
+    else:
+        row, keep = agencies.agency(store, run["target_id"]), PORTAL_FIELDS
+    return {k: row.get(k) for k in keep} if row else {"id": run["target_id"]}
 
 
 def build(store: Store, run_id: str, banners: dict[int, str]) -> dict[str, Any]:
     """The manifest of a run as the store holds it now (without its chain position)."""
     run = runs.get(store, run_id)
-    agencies = list(table(store, "agencies").rows_where("id = ?", [run["agency_id"]]))
-    agency = {k: agencies[0].get(k) for k in ("id", "name", "agency_group")} if agencies else {"id": run["agency_id"]}
+    owner = agencies.agency(store, run["agency_id"])
+    agency = {k: owner.get(k) for k in AGENCY_FIELDS} if owner else {"id": run["agency_id"]}
     steps = []
     for row in runs.steps(store, run_id):
         step = {k: row.get(k) for k in STEP_FIELDS}
