@@ -113,7 +113,7 @@ def seal_run(store: Store, run_id: str, signer: Signer | None = None) -> dict[st
     existing = list(table(store, "manifests").rows_where("run_id = ?", [run_id]))
     if existing:
         return existing[0]
-    if not store.db["runs"].count_where("id = ?", [run_id]):
+    if not runs.exists(store, run_id):
         raise ConfigError(f"không có lượt {run_id} trong kho", field="RUN_ID", fix="xem mã các lượt bằng `kiemtra runs`")
     document = build(store, run_id, {})
     banners = make_banners(store, run_id, document["agency"], document["target"], document["steps"])

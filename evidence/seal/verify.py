@@ -235,8 +235,7 @@ def verify(store: Store, run_ids: list[str] | None = None, trusted: str | None =
     else:
         for run_id in run_ids or []:
             # An id neither stored nor sealed is a typo, not evidence gone missing.
-            if not (store.db["runs"].count_where("id = ?", [run_id]) or
-                    store.db["manifests"].count_where("run_id = ?", [run_id])):
+            if not (runs.exists(store, run_id) or table(store, "manifests").count_where("run_id = ?", [run_id])):
                 raise ConfigError(f"không có lượt {run_id} trong kho", field="RUN_ID",
                                   fix="xem mã các lượt bằng `kiemtra runs`, hoặc dùng --all")
     for run_id in run_ids or []:

@@ -84,8 +84,7 @@ def history_command(state: State, code: str) -> None:
     console.print(f"{row['code']} — {row['name']} ({'đang hiệu lực' if row['status'] == 'active' else 'đã bãi bỏ'})")
     for change in changes:
         console.print(escape(f"  {change['changed_at']} {change['change']}: "
-                             f"{change['old_name'] or ''} → {change['new_name'] or ''} "
-                      f"[{change['source']}]"))
+                             f"{change['old_name'] or ''} → {change['new_name'] or ''} [{change['source']}]"))
 
 
 @click.command("lookup")
