@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checks.portal import Criterion
 from checks.review import Scores, Status, review
 from configuration.loader import Config
 from evidence import portal as portal_store
@@ -57,11 +56,11 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                           fix="lưu bảng điểm ở dạng CSV UTF-8 hoặc .xlsx") from None
 
 
-def read_scores(path: Path, config: Config, criteria: list[Criterion]) -> list[ImportedScore]:
-    """Validate a scores file against the agencies and the criteria table; ConfigInvalid lists every problem."""
+def read_scores(path: Path, config: Config) -> list[ImportedScore]:
+    """Validate a scores file against the config's agencies and criteria; ConfigInvalid lists every problem."""
     if not path.is_file():
         raise ConfigError("không có tệp", file=str(path), fix="chỉ đường dẫn tới tệp CSV hoặc XLSX")
-    by_id = {c.id: c for c in criteria}
+    by_id = {c.id: c for c in config.criteria}
     groups = {a.id: a.group for a in config.agencies}
     problems: list[ConfigError] = []
     out: list[ImportedScore] = []
@@ -96,11 +95,10 @@ def read_scores(path: Path, config: Config, criteria: list[Criterion]) -> list[I
     return out
 
 
-def import_scores(store: Store, path: Path, config: Config, criteria: list[Criterion], *, inspector: str,
-                  role: str = "B") -> int:
+def import_scores(store: Store, path: Path, config: Config, *, inspector: str, role: str = "B") -> int:
     """Store the file's scores as one reviewer's; return how many changed."""
     changed = 0
-    for item in read_scores(path, config, criteria):
+    for item in read_scores(path, config):
         changed += portal_store.record_score(
             store, agency_id=item.agency_id, criterion_id=item.criterion_id, role=role, inspector=inspector,
             score=item.score, max_points=item.max_points, outcome="scored", source=f"import:{path.name}",
@@ -108,8 +106,7 @@ def import_scores(store: Store, path: Path, config: Config, criteria: list[Crite
     return changed
 
 
-def statuses(store: Store, config: Config, criteria: list[Criterion], agency_id: str | None = None,
-             *, who: str = "kiemtra") -> list[Status]:
+def statuses(store: Store, config: Config, agency_id: str | None = None, *, who: str = "kiemtra") -> list[Status]:
     """Every applicable (agency, criterion) with A, B, mean, flags and the appraiser's score."""
     agencies = [config.agency(agency_id)] if agency_id else list(config.agencies)
     stored = {(r["agency_id"], r["criterion_id"], r["role"]): r["score"] for r in portal_store.scores(store, agency_id)}
@@ -121,6 +118,6 @@ def statuses(store: Store, config: Config, criteria: list[Criterion], agency_id:
         rows = [Scores(agency.id, c.id, c.points[agency.group], stored.get((agency.id, c.id, "A")),
                        stored.get((agency.id, c.id, "B")),
                        appraised[(agency.id, c.id)]["score"] if (agency.id, c.id) in appraised else None)
-                for c in criteria if agency.group in c.points]
+                for c in config.criteria if agency.group in c.points]
         out.extend(review(rows, threshold=seed["threshold"], fraction=seed["fraction"], seed=seed["seed"]))
     return out

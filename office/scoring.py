@@ -31,7 +31,7 @@ def recognized(row: dict[str, Any]) -> bool:
 
 def portal_figure(store: Store, config: Config, agency: AgencyConfig) -> Figure:
     """Category 3 points from the portal review; criteria not yet final count 0 and are named."""
-    rows = statuses(store, config, list(config.criteria), agency.id)
+    rows = statuses(store, config, agency.id)
     pending = [s.scores.criterion_id for s in rows if s.final is None]
     total = round(sum(s.final or 0.0 for s in rows), 4)
     evidence = tuple(f"{s.scores.criterion_id}: {s.final:g}/{s.scores.max_points:g}" for s in rows if s.final is not None)

@@ -93,7 +93,7 @@ def test_review_flow_through_the_cli(inspected, tmp_path):
     from office.review import statuses
 
     with Store(data) as store:
-        rows = {s.scores.criterion_id: s for s in statuses(store, config, load_criteria(root), agency)}
+        rows = {s.scores.criterion_id: s for s in statuses(store, config, agency)}
     search = rows["c3-search"]
     assert search.rescore and search.final == 4
     assert all(not s.rescore for cid, s in rows.items() if cid in a_scores and cid != "c3-search")

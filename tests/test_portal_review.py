@@ -86,18 +86,17 @@ def test_import_reads_xlsx_and_rejects_bad_rows(tmp_path):
     from tests.test_config import GOOD_AGENCY, make_config
 
     config = load_config(make_config(tmp_path, {"bac-ninh": GOOD_AGENCY}))
-    criteria = load_criteria()
     book = Workbook()
     sheet = book.active
     for row in (["co_quan", "tieu_chi", "diem", "ghi_chu"], ["bac-ninh", "c3-news", "3,5", "thiếu tin"],
                 ["bac-ninh", "c3-gazette", 3, ""]):
         sheet.append(row)
     book.save(tmp_path / "b.xlsx")
-    scores = read_scores(tmp_path / "b.xlsx", config, criteria)
+    scores = read_scores(tmp_path / "b.xlsx", config)
     assert [(s.criterion_id, s.score, s.max_points) for s in scores] == [("c3-news", 3.5, 4), ("c3-gazette", 3, 3)]
     (tmp_path / "bad.csv").write_text("agency_id,criterion_id,score\nbac-ninh,c3-news,9\nxx,c3-news,1\n", encoding="utf-8")
     with pytest.raises(ConfigInvalid) as caught:
-        read_scores(tmp_path / "bad.csv", config, criteria)
+        read_scores(tmp_path / "bad.csv", config)
     assert [p.line for p in caught.value.problems] == [2, 3]
 
 

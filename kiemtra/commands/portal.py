@@ -107,9 +107,8 @@ def review_import(state: State, file: Path, inspector: str, role: str) -> None:
     Example: kiemtra review import diem-b.xlsx --inspector nguyen.van.a
     """
     config = state.load()
-    criteria = list(config.criteria)
     with Store(config.settings.data) as store:
-        changed = import_scores(store, file, config, criteria, inspector=inspector, role=role)
+        changed = import_scores(store, file, config, inspector=inspector, role=role)
     console.print(f"Đã nhập {changed} điểm mới hoặc thay đổi của cán bộ {inspector} (người kiểm tra {role}).")
 
 
@@ -123,9 +122,8 @@ def review_status(state: State, agency: str | None, as_json: bool) -> None:
     Example: kiemtra review status --agency bo-tp
     """
     config = state.load()
-    criteria = list(config.criteria)
     with Store(config.settings.data) as store:
-        rows = statuses(store, config, criteria, agency)
+        rows = statuses(store, config, agency)
     if as_json:
         for s in rows:
             click.echo(json.dumps({"agency_id": s.scores.agency_id, "criterion_id": s.scores.criterion_id,
