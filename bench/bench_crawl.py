@@ -35,7 +35,7 @@ def _child(config_dir: str, data: str, mode: str, limit: int) -> None:
     from crawler.browser.launch import chromium
     from crawler.browser.navigate import HostLimiter, host_of
     from crawler.nightly.lock import new_holder
-    from crawler.nightly.plan import agency_rows, plan
+    from crawler.nightly.plan import plan
     from crawler.nightly.runner import Runner, RunOptions
     from crawler.nightly.work import run_target
     from evidence import agencies, queue
@@ -47,7 +47,7 @@ def _child(config_dir: str, data: str, mode: str, limit: int) -> None:
     settings = config.settings
     targets = [t for t in plan(config) if t.kind == "service"][:limit]
     store = Store(settings.data)
-    agencies.sync(store, agency_rows(config))
+    agencies.sync(store, config.agency_rows())
     t0 = time.monotonic()
     if mode.startswith("crawl"):
         from evidence.clock import utc_clock

@@ -40,6 +40,11 @@ class Config:
     criteria: tuple[Criterion, ...] = ()          # category 3, config/criteria/portal.yaml
     scoring: ScoringConfig                        # config/scoring.yaml
 
+    def agency_rows(self) -> list[dict[str, Any]]:
+        """The agencies and their services as plain rows for the store (evidence/ knows no config models)."""
+        return [{**a.model_dump(exclude={"services"}), "services": [s.model_dump() for s in a.services]}
+                for a in self.agencies]
+
     def playbook_for(self, agency: AgencyConfig, service: ServiceConfig) -> Playbook:
         return self.playbooks.get(service.playbook or agency.playbook or "", {})
 

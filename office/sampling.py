@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from checks.sampling import Candidate, SamplePlan, draw, escalate
 from configuration.loader import Config
-from configuration.scoring import Sampling
 from evidence import catalogue, matches, plans, runs
 from evidence.store import Store
 from office.scoring import JUDGED_MODES, recognized
@@ -26,8 +25,9 @@ def candidates(store: Store, config: Config, agency_id: str) -> list[Candidate]:
     return out
 
 
-def sample_plan(store: Store, config: Config, sampling: Sampling, agency_id: str) -> tuple[SamplePlan, list[str]]:
+def sample_plan(store: Store, config: Config, agency_id: str) -> tuple[SamplePlan, list[str]]:
     """Draw the agency's plan, widen the fields whose sampled failures pass the threshold, store it."""
+    sampling = config.scoring.sampling
     plan = draw(candidates(store, config, agency_id), k=sampling.k, seed=sampling.seed,
                 threshold=sampling.failure_threshold, min_services=sampling.min_services)
     failed = {row["id"]: not recognized(row) for row in runs.latest_service_results(store, agency_id)

@@ -85,8 +85,7 @@ def agency_inputs(store: Store, config: Config, year: int) -> list[AgencyInput]:
 
 def run_scoring(store: Store, config: Config, year: int) -> list[AgencyScore]:
     """Score every agency of the config for a year, per group, and store points, totals and figures used."""
-    agencies.sync(store, [{"id": a.id, "name": a.name, "group": a.group, "portal": a.portal,
-                          "services": [s.model_dump() for s in a.services]} for a in config.agencies])
+    agencies.sync(store, config.agency_rows())
     inputs = agency_inputs(store, config, year)
     results = score_all(inputs, config.scoring.table)
     items, totals, figures = [], [], []

@@ -15,7 +15,6 @@ from werkzeug.serving import make_server
 from configuration.loader import AgencyConfig, ServiceConfig
 from configuration.loader import load_all as load_config
 from crawler.browser.launch import context_options, ensure_ffmpeg, launch_options
-from crawler.nightly.plan import agency_rows
 from crawler.visits.service import check_service
 from evidence import agencies, runs
 from evidence.seal.bundle import verify_bundle
@@ -70,7 +69,7 @@ def recorded(world, tmp_path_factory):
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(**launch_options(config.settings))
             with Store(config.settings.data) as store:
-                agencies.sync(store, [*agency_rows(config), {**bad_agency.model_dump(), "services": [bad_service.model_dump()]}])
+                agencies.sync(store, [*config.agency_rows(), {**bad_agency.model_dump(), "services": [bad_service.model_dump()]}])
                 good = await check_service(browser, agency, service, store, config.settings)
                 bad = await check_service(browser, bad_agency, bad_service, store, config.settings)
             await browser.close()

@@ -36,8 +36,3 @@ def plan(config: Config, agency_id: str | None = None) -> list[Target]:
     agencies = [config.agency(agency_id)] if agency_id else list(config.agencies)
     return [target for agency in agencies for target in targets_of(config, agency)]
 
-
-def agency_rows(config: Config) -> list[dict]:
-    """The config's agencies as plain rows for the store (evidence/ does not import config models)."""
-    return [{**a.model_dump(exclude={"services"}), "services": [s.model_dump() for s in a.services]}
-            for a in config.agencies]

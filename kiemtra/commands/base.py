@@ -11,7 +11,6 @@ import click
 from rich.console import Console
 
 from configuration.loader import Config, load_all
-from crawler.nightly.plan import agency_rows
 from evidence import agencies
 from evidence.store import Store
 
@@ -45,5 +44,5 @@ pass_state = click.make_pass_decorator(State)
 def synced_store(config: Config) -> Iterator[Store]:
     """The store, with the agencies and services of the config written in: what every listing reads."""
     with Store(config.settings.data) as store:
-        agencies.sync(store, agency_rows(config))
+        agencies.sync(store, config.agency_rows())
         yield store

@@ -9,9 +9,8 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from evidence import agencies
 from evidence.store import Store
-from kiemtra.commands.base import State, console, pass_state
+from kiemtra.commands.base import State, console, pass_state, synced_store
 
 GROUP_CHOICE = click.Choice(["bo", "cqtcp", "tinh"])
 
@@ -143,11 +142,8 @@ def plan_command(state: State, agency: str) -> None:
     from office.sampling import sample_plan
 
     config = state.load()
-    sampling = config.scoring.sampling
-    with Store(config.settings.data) as store:
-        agencies.sync(store, [{"id": a.id, "name": a.name, "group": a.group, "portal": a.portal,
-                              "services": [s.model_dump() for s in a.services]} for a in config.agencies])
-        plan, escalated = sample_plan(store, config, sampling, agency)
+    with synced_store(config) as store:
+        plan, escalated = sample_plan(store, config, agency)
     mode = (f"lấy mẫu: mỗi lĩnh vực một đại diện chính + {plan.k} ngẫu nhiên (hạt giống {plan.seed})" if plan.sampled
             else "kiểm tra toàn bộ")
     table = Table("dịch vụ", "lĩnh vực", "kiểm tra", "lý do", title=f"{agency}: {mode}")
