@@ -12,6 +12,7 @@ from collections.abc import Callable
 import sqlite_utils
 
 from evidence.clock import utc_now
+from evidence.transaction import immediate
 from kiemtra.errors import SchemaTooNew
 
 Migration = Callable[[sqlite_utils.Database], None]
@@ -37,15 +38,9 @@ def apply(db: sqlite_utils.Database) -> list[str]:
     applied: list[str] = []
     for name in sorted(MIGRATIONS.keys() - done):
         # One transaction per migration: a crash leaves it wholly applied or not at all.
-        db.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(db.conn) as conn:
             MIGRATIONS[name](db)
-            # Plain SQL: sqlite-utils' insert commits on its own and would end this transaction early.
-            db.execute("insert into _migrations (name, applied_at) values (?, ?)", [name, utc_now()])
-            db.execute(f"PRAGMA user_version = {len(done) + len(applied) + 1}")
-        except BaseException:
-            db.conn.rollback()
-            raise
-        db.conn.commit()
+            conn.execute("insert into _migrations (name, applied_at) values (?, ?)", [name, utc_now()])
+            conn.execute(f"PRAGMA user_version = {len(done) + len(applied) + 1}")
         applied.append(name)
     return applied

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from sqlite_utils.db import Table
 from evidence import migrations, schema  # noqa: F401  (schema registers every migration)
 from evidence.artifacts import Artifact, ArtifactFiles
 from evidence.clock import run_stamp, utc_now
+from evidence.transaction import immediate
 from kiemtra.errors import StoreError
 
 # The newest finished run of the service `s` (an SQL subquery): what "its latest result" means everywhere.
@@ -83,21 +83,9 @@ class Store:
     def schema_version(self) -> int:
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
-    @contextmanager
-    def write_lock(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT: the write lock is taken before reading, so two processes never race.
-
-        Inside it write with plain SQL on the yielded connection: sqlite-utils' own writes commit
-        on their own and would end the transaction early.
-        """
-        conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.rollback()
-            raise
-        conn.commit()
+    def write_lock(self) -> AbstractContextManager[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT on the store's connection (`evidence.transaction.immediate`)."""
+        return immediate(self.db.conn)
 
     # -- artifacts: files named by their hash, linked to the runs that kept them ----------------
     def keep_bytes(self, run_id: str, data: bytes, suffix: str, role: str) -> Artifact:
