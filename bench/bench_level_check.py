@@ -1,8 +1,13 @@
-"""Seconds per level-3 check and peak memory, with evidence capture on and off (issue 3).
+"""Seconds per level-3 check and peak memory, with evidence capture on and off (issue 3), against
+a plain Playwright script walking the same flow of the same services with direct selectors (issue 14).
 
 One command, one process: the demo world is started here, the same level-3 services are checked
-one by one with capture on (screenshots, HTML, video, trace) and off (none of them), alternating so
-both meet the same machine noise; figures and the on/off ratio are printed with the machine.
+one by one with capture on (screenshots, HTML, video, trace, network as WACZ) and off (none of them),
+and walked by the plain script (what Chromium needs to load and render the same pages: no heuristics, no
+capture, waits on the element it needs next), alternating so all meet the same machine noise; figures, the
+on/off ratio and the bot/plain ratio are printed with the machine. Besides wall time, the CPU seconds of this
+process and its children (driver, Chromium, ffmpeg) are counted per check: on a machine shared with other
+work they move far less than wall time.
 
     .venv/bin/python bench/bench_level_check.py [--rounds 2]
 """
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import resource
 import statistics
 import sys
 import tempfile
@@ -21,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.machine import PeakMemory, describe  # noqa: E402
 from configuration.loader import load_all  # noqa: E402
+from crawler.bot import accounts  # noqa: E402
 from crawler.browser.launch import chromium  # noqa: E402
 from crawler.visits.service import check_service  # noqa: E402
 from evidence import agencies  # noqa: E402
@@ -29,12 +36,25 @@ from kiemtra.commands.world import write_world_config  # noqa: E402
 
 # Level-3 services of each vendor style (server-rendered, single-page app, iframe), none flaky.
 SERVICES = ["bac-ninh-001", "bac-ninh-002", "bo-tp-004", "bo-tp-005", "thua-thien-hue-005", "thua-thien-hue-006"]
-CAPTURE_ON = {"screenshots": True, "html": True, "video": True, "trace": True}
-CAPTURE_OFF = {"screenshots": False, "html": False, "video": False, "trace": False}
+CAPTURE_ON = {"screenshots": True, "html": True, "video": True, "trace": True, "network": True}
+CAPTURE_OFF = {"screenshots": False, "html": False, "video": False, "trace": False, "network": False}
+
+
+def capture_settings(capture: dict) -> dict:
+    """The capture switches this checkout knows (an older one has no `network`), so one bench runs on both."""
+    from configuration.settings import Capture
+
+    return {k: v for k, v in capture.items() if k in Capture.model_fields}
+
+
+def cpu_seconds() -> float:
+    """User + system CPU of this process and of its children that have ended (a browser closed by `run`)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 async def run(config_dir: Path, data: Path, capture: dict, ids: list[str]) -> list[float]:
-    config = load_all(config_dir, {"data": str(data), "capture": capture})
+    config = load_all(config_dir, {"data": str(data), "capture": capture_settings(capture)})
     seconds = []
     async with chromium(config.settings) as browser:
         with Store(config.settings.data) as store:
@@ -42,12 +62,134 @@ async def run(config_dir: Path, data: Path, capture: dict, ids: list[str]) -> li
                                  for a in config.agencies])
             for service_id in ids:
                 agency, service = config.service(service_id)
+                accounts.forget_all()  # register every time, as the plain script does
                 t0 = time.perf_counter()
                 done = await check_service(browser, agency, service, store, config.settings)
                 seconds.append(time.perf_counter() - t0)
                 if done.verdict.level != 3:
                     raise SystemExit(f"{service_id}: expected level 3, got {done.verdict.level} ({done.verdict.mode})")
     return seconds
+
+
+# --- the plain script: the same citizen's flow with each vendor's selectors written in --------------------------
+PDF = {"name": "tai-lieu.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}
+
+
+async def _mail_link(page, mail_api: str, address: str) -> str:
+    for _ in range(100):
+        messages = await (await page.request.get(mail_api + "api/messages?to=" + address)).json()
+        if messages:
+            return messages[-1]["links"][0]
+        await asyncio.sleep(0.05)
+    raise SystemExit(f"no activation mail for {address}")
+
+
+async def plain_vendor_a(page, url: str, world, n: int) -> str:
+    email, password = f"plain{n}@hopthu.demo", "Kt-plain-123@9"
+    await page.goto(url)
+    await page.click("a.btn")
+    await page.click("main a[href='/dang-ky']")
+    for name, value in (("ho_ten", "Nguyễn Văn Kiểm"), ("so_cccd", "001090012345"), ("so_dien_thoai", "0912345678"),
+                        ("email", email), ("mat_khau", password), ("nhap_lai_mat_khau", password)):
+        await page.fill(f"[name={name}]", value)
+    await page.click("main button[type=submit]")
+    await page.wait_for_selector("text=Đăng ký tài khoản thành công")
+    await page.goto(await _mail_link(page, world.urls["mail"], email))
+    await page.goto(url + "/nop-ho-so")
+    await page.fill("[name=ten_dang_nhap]", email)
+    await page.fill("[name=mat_khau]", password)
+    await page.click("main button[type=submit]")
+    await page.wait_for_selector("[name=ho_ten]")
+    await page.fill("[name=ho_ten]", "Nguyễn Văn Kiểm")
+    await page.fill("[name=so_cccd]", "001090012345")
+    await page.set_input_files("[name=tep_to_khai]", PDF)
+    await page.check("[name=cam_ket]")
+    await page.click("button[value=nop]")
+    code = (await page.inner_text(".ma-ho-so strong")).strip()
+    await page.goto(world.urls["dvc:bac-ninh"] + "tra-cuu-ho-so?ma_ho_so=" + code)
+    await page.wait_for_selector(".trang-thai")
+    return code
+
+
+async def plain_vendor_b(page, url: str, world, n: int) -> str:
+    email, password = f"plain{n}@hopthu.demo", "Kt-plain-123@9"
+    await page.goto(url)
+    await page.click("#nop-truc-tuyen")
+    await page.click("a[href^='/tai-khoan/tao-tai-khoan?next=']")
+    for name, value in (("ho_ten", "Nguyễn Văn Kiểm"), ("email", email), ("so_dien_thoai", "0912345678"),
+                        ("mat_khau", password), ("nhap_lai_mat_khau", password)):
+        await page.fill(f"[name={name}]", value)
+    await page.click("#bieu-mau button")
+    await page.wait_for_url("**/tai-khoan/dang-nhap**")
+    await page.fill("[name=email]", email)
+    await page.fill("[name=mat_khau]", password)
+    await page.click("#bieu-mau button")
+    await page.wait_for_selector("[name=cam_ket]")
+    await page.fill("[name=ho_ten]", "Nguyễn Văn Kiểm")
+    await page.fill("[name=so_cccd]", "001090012345")
+    await page.set_input_files("[name=tep_to_khai]", PDF)
+    await page.check("[name=cam_ket]")
+    await page.click("#bieu-mau button")
+    code = (await page.inner_text(".ma-ho-so strong")).strip()
+    await page.click("a[href='/tra-cuu']")
+    await page.fill("[name=ma_ho_so]", code)
+    await page.click("#tra-cuu button")
+    await page.wait_for_selector("#ket-qua .trang-thai")
+    return code
+
+
+async def plain_vendor_c(page, url: str, world, n: int) -> str:
+    email, password = f"plain{n}@hopthu.demo", "Kt-plain-123@9"
+    await page.goto(url)
+    form = page.frame_locator("#khung-bieu-mau")
+    await form.locator("a[href^='/tai-khoan/dang-ky']").click()
+    for name, value in (("ho_ten", "Nguyễn Văn Kiểm"), ("ten_dang_nhap", email), ("so_dien_thoai", "0912345678"),
+                        ("mat_khau", password)):
+        await form.locator(f"[name={name}]").fill(value)
+    await form.locator("button[type=submit]").click()
+    await form.locator("text=Đăng ký tài khoản thành công").wait_for()
+    await form.locator("[name=ten_dang_nhap]").fill(email)
+    await form.locator("[name=mat_khau]").fill(password)
+    await form.locator("button[type=submit]").click()
+    await form.locator("[name=cam_ket]").wait_for()
+    await form.locator("[name=ho_ten]").fill("Nguyễn Văn Kiểm")
+    await form.locator("[name=so_cccd]").fill("001090012345")
+    await form.locator("[name=tep_to_khai]").set_input_files(PDF)
+    await form.locator("[name=cam_ket]").check()
+    await form.locator("button[type=submit]").click()
+    code = (await form.locator(".ma-ho-so strong").inner_text()).strip()
+    await page.goto(world.urls["dvc:thua-thien-hue"] + "tra-cuu-ho-so?ma_ho_so=" + code)
+    await page.frame_locator("iframe").locator(".trang-thai").wait_for()
+    return code
+
+
+PLAIN = {"bac-ninh": plain_vendor_a, "bo-tp": plain_vendor_b, "thua-thien-hue": plain_vendor_c}
+
+
+async def run_plain(world, ids: list[str], round_number: int) -> list[float]:
+    """The same services walked by the plain script, one fresh context each, in one browser."""
+    from playwright.async_api import async_playwright
+
+    key = world.answer_key()["services"]
+    seconds = []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=_chromium_path())
+        for n, service_id in enumerate(ids):
+            agency = service_id.rsplit("-", 1)[0]
+            t0 = time.perf_counter()
+            context = await browser.new_context()
+            page = await context.new_page()
+            await PLAIN[agency](page, key[service_id]["url"], world, round_number * 100 + n)
+            await context.close()
+            seconds.append(time.perf_counter() - t0)
+        await browser.close()
+    return seconds
+
+
+def _chromium_path() -> str | None:
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def main() -> None:
@@ -59,14 +201,18 @@ def main() -> None:
     world = start_world(base_port=0)
     scratch = Path(tempfile.mkdtemp(prefix="kiemtra-bench-"))
     config_dir = write_world_config(world, scratch / "config")
-    figures: dict[str, list[float]] = {"on": [], "off": []}
+    figures: dict[str, list[float]] = {"on": [], "off": [], "plain": []}
     peaks: dict[str, float] = {"on": 0.0, "off": 0.0}
+    cpu: dict[str, float] = {"on": 0.0, "off": 0.0}
     try:
         for round_number in range(args.rounds):
             for label, capture in (("on", CAPTURE_ON), ("off", CAPTURE_OFF)):
+                before = cpu_seconds()
                 with PeakMemory() as memory:
                     figures[label] += asyncio.run(run(config_dir, scratch / f"var-{label}-{round_number}", capture, SERVICES))
+                cpu[label] += cpu_seconds() - before
                 peaks[label] = max(peaks[label], memory.peak)
+            figures["plain"] += asyncio.run(run_plain(world, SERVICES, round_number))
     finally:
         world.stop()
     print(describe())
@@ -75,8 +221,19 @@ def main() -> None:
         values = figures[label]
         print(f"capture {label:3}: {statistics.mean(values):6.2f} s/check (median {statistics.median(values):.2f}, "
               f"min {min(values):.2f}, max {max(values):.2f}); peak memory {peaks[label]:.0f} MiB (process + browser)")
+    plain = figures["plain"]
+    print(f"plain Playwright script, direct selectors: {statistics.mean(plain):6.2f} s/check (median "
+          f"{statistics.median(plain):.2f}, min {min(plain):.2f}, max {max(plain):.2f})")
     ratio = statistics.mean(figures["on"]) / statistics.mean(figures["off"])
     print(f"capture on / off: time × {ratio:.2f}, memory × {peaks['on'] / max(peaks['off'], 1):.2f}")
+    print(f"bot (capture off) / plain script: time × {statistics.mean(figures['off']) / statistics.mean(plain):.2f}")
+    print_cpu(cpu, len(SERVICES) * args.rounds)
+
+
+def print_cpu(cpu: dict[str, float], checks: int) -> None:
+    """CPU seconds per check (process + browser + ffmpeg) and their on/off ratio."""
+    print(f"cpu per check: on {cpu['on'] / checks:.2f} s, off {cpu['off'] / checks:.2f} s; "
+          f"capture on / off: cpu × {cpu['on'] / max(cpu['off'], 1e-9):.2f}")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
-"""What a benchmark ran on, printed with its figures; and the memory of a process tree."""
+"""What a benchmark ran on, printed with its figures; and the memory and CPU of a process tree."""
 
 from __future__ import annotations
 
 import os
 import platform
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -27,17 +28,18 @@ def describe() -> str:
             f"python {platform.python_version()}, {platform.system()} {platform.release()}")
 
 
-def tree_rss_mb(root: int) -> float:
-    """Resident memory of `root` and all its descendants (the browser's processes too), in MiB."""
+def tree_sum(root: int, value: Callable[[list[str]], float]) -> float:
+    """`value` of the fields of /proc/PID/stat (after the command name) summed over `root` and all its
+    live descendants (the browser's processes too)."""
     parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
+    values: dict[int, float] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             parents[int(entry.name)] = int(fields[1])
-            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+            values[int(entry.name)] = value(fields)
         except (OSError, ValueError, IndexError):
             continue
     family, frontier = {root}, [root]
@@ -47,7 +49,20 @@ def tree_rss_mb(root: int) -> float:
             if ppid == parent and pid not in family:
                 family.add(pid)
                 frontier.append(pid)
-    return sum(rss.get(pid, 0) for pid in family) / 1024 / 1024
+    return sum(values.get(pid, 0.0) for pid in family)
+
+
+def tree_rss_mb(root: int) -> float:
+    """Resident memory of `root` and all its descendants (the browser's processes too), in MiB."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    return tree_sum(root, lambda fields: int(fields[21]) * page) / 1024 / 1024
+
+
+def tree_cpu_s(root: int) -> float:
+    """User + system CPU seconds of `root` and its live descendants, with the children each has reaped
+    (a renderer that ended with its context counts in its zygote's)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    return tree_sum(root, lambda fields: sum(int(f) for f in fields[11:15]) / ticks)
 
 
 class PeakMemory:
@@ -63,7 +78,7 @@ class PeakMemory:
             self.peak = max(self.peak, tree_rss_mb(os.getpid()))
             self._stop.wait(self.interval)
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self) -> PeakMemory:
         self._thread.start()
         return self
 

@@ -4,6 +4,8 @@ R1: a criterion's score is the mean of two independent inspectors' scores.
 R2: the appraiser re-checks every criterion whose two scores differ by more than a threshold
 (a share of the criterion's points, so a 2-point and a 6-point criterion are judged alike), spot-
 checks a random sample of the rest, and where the appraiser sets a score it replaces the mean.
+A criterion sent back ("cần chấm lại") has no final score until it is checked again (the two
+scores then agree) or the appraiser scores it: the mean of two disagreeing scores never stands.
 The sample is drawn from a seed that is stored, so anyone can draw it again and get the same list.
 """
 
@@ -13,6 +15,9 @@ import math
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+B_KINDS = {"person": "cán bộ độc lập (nhập điểm)", "crawl": "lần thu thập thứ hai của kiemtra (khác thời điểm, khung nhìn)",
+           "crawl_refused": "lần thu thập thứ hai của kiemtra — không dùng làm B (review.crawl_as_b: false)"}
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,7 @@ class Scores:
     a: float | None = None
     b: float | None = None
     appraiser: float | None = None
+    b_kind: str = ""       # who inspector B was: "person" (imported scores) or "crawl" (a second kiemtra crawl)
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,12 @@ class Status:
 
     @property
     def flags(self) -> tuple[str, ...]:
-        return tuple(f for f, on in (("kiểm tra lại", self.rescore), ("kiểm tra ngẫu nhiên", self.spot_check),
-                                     ("thẩm định", self.scores.appraiser is not None)) if on)
+        b_word = B_KINDS.get(self.scores.b_kind, "")
+        return tuple(f for f, on in (("cần chấm lại", self.rescore and self.final is None),
+                                     ("kiểm tra lại", self.rescore and self.final is not None),
+                                     ("kiểm tra ngẫu nhiên", self.spot_check),
+                                     ("thẩm định", self.scores.appraiser is not None),
+                                     (f"B: {b_word}", bool(b_word))) if on)
 
 
 def mean(a: float | None, b: float | None) -> float | None:
@@ -86,8 +96,9 @@ def review(rows: Sequence[Scores], *, threshold: float, fraction: float, seed: i
     out = []
     for s in rows:
         missing = tuple(name for name, value in (("A", s.a), ("B", s.b)) if value is None)
-        out.append(Status(s, mean(s.a, s.b), final_score(s), differs(s.a, s.b, s.max_points, threshold),
-                          (s.agency_id, s.criterion_id) in sample, missing))
+        rescore = differs(s.a, s.b, s.max_points, threshold)
+        final = s.appraiser if s.appraiser is not None else (None if rescore else mean(s.a, s.b))
+        out.append(Status(s, mean(s.a, s.b), final, rescore, (s.agency_id, s.criterion_id) in sample, missing))
     return out
 
 

@@ -9,7 +9,14 @@ puts them together:
     R8  where an account cannot be made (identity check, CAPTCHA, SSO, OTP) the service is
         recognized by report: link opens, the page names the procedure, it looks alive
     R7  level 3 = register (where asked), submit online with a receipt, track the dossier;
-        level 4 = level 3 + online payment + result delivered online or by post
+        level 4 (ND43 Art.3.4, TT32 Art.5) = level 3 + online payment of the fee where there is
+        one; the result may come online, by post or in person. A procedure without fee (the page
+        says so) has no payment to show: it is level 4 only when its result is returned online or
+        by post, i.e. something beyond level 3 is seen online; otherwise it stays level 3. A
+        level badge on a page ("mức độ 4") is never evidence: only what the bot did counts.
+    ND42 the class in use since Decree 42/2022: "toàn trình" when the dossier is sent online, any
+        fee paid online and the result returned online or by public postal service; "một phần"
+        for anything less; none where nothing was judged directly (by report, dead, unseen)
     ND43 Art.3.4  level 2 = forms downloadable; level 1 = information only
 """
 
@@ -24,7 +31,7 @@ from checks.registry import Registry
 from checks.result import Reason, Result, could_not_verify, failed, needs_review, not_applicable, passed
 
 RULES = Registry("service_level")
-RULE_VERSION = "1"
+RULE_VERSION = "2"  # 2: level 4 = level 3 + online payment where there is a fee; Decree 42 class
 GATES = {"captcha": "CAPTCHA", "identity": "xác thực với CSDL quốc gia về dân cư", "sso": "đăng nhập một lần (SSO)",
          "otp": "mã OTP gửi tới điện thoại"}
 
@@ -80,6 +87,8 @@ def in_catalogue(o: Observation) -> Result:
         return failed("Tên dịch vụ không khớp thủ tục nào trong CSDL TTHC; không kiểm tra tiếp (R5).")
     if o.catalogue is None:
         return not_applicable("Chưa đối chiếu tên với CSDL TTHC.")
+    if o.catalogue == "published":
+        return passed("Thủ tục không có trong CSDL TTHC nhưng được công bố trên cổng của cơ quan có thẩm quyền (R3, R5).")
     return passed(f"Tên dịch vụ khớp CSDL TTHC ({o.catalogue}).")
 
 
@@ -132,16 +141,44 @@ def level3_direct(o: Observation) -> Result:
     return passed(*reasons)
 
 
+DELIVERY_WORDS = {"online": "trực tuyến", "post": "qua dịch vụ bưu chính công ích"}
+
+
+def delivered_far(o: Observation) -> str | None:
+    """How the result comes when it does not need the counter: online, by post, or None."""
+    delivery = o.detail("result").get("delivery")
+    return delivery if delivery in DELIVERY_WORDS else None
+
+
+def fee_free(o: Observation) -> bool:
+    """The page said the procedure has no fee (and no payment was offered)."""
+    return o.outcome("pay") != "ok" and bool(o.detail("pay").get("fee_free"))
+
+
 @RULES.check("SL-R7-L4", rule="R7")
 def level4_direct(o: Observation) -> Result:
-    """Level 3 plus online payment of the fee and the result delivered online or by post."""
-    if o.outcome("pay") != "ok":
-        return failed(o.reason("pay", "Không thanh toán trực tuyến được phí, lệ phí."))
-    delivery = o.detail("result").get("delivery")
-    if delivery not in ("online", "post"):
-        return failed(o.reason("result", "Không thấy hình thức trả kết quả trực tuyến hoặc qua bưu chính."))
-    words = "trực tuyến" if delivery == "online" else "qua dịch vụ bưu chính"
-    return passed(o.reason("pay", "Thanh toán trực tuyến thành công."), o.reason("result", f"Kết quả được trả {words}."))
+    """Level 3 plus online payment of the fee, where there is one (no fee: a result returned online or by post)."""
+    delivery = delivered_far(o)
+    if o.outcome("pay") == "ok":
+        reasons = [o.reason("pay", "Thanh toán trực tuyến phí, lệ phí thành công.")]
+        if delivery:
+            reasons.append(o.reason("result", f"Kết quả được trả {DELIVERY_WORDS[delivery]}."))
+        return passed(*reasons)
+    if fee_free(o):
+        if delivery:
+            return passed(o.reason("pay", "Thủ tục không thu phí, lệ phí: không có khoản nào phải thanh toán."),
+                          o.reason("result", f"Kết quả được trả {DELIVERY_WORDS[delivery]}."))
+        return failed(o.reason("pay", "Thủ tục không thu phí, lệ phí và kết quả chỉ nhận trực tiếp: "
+                                      "không có gì ngoài mức độ 3 được thực hiện trực tuyến."))
+    return failed(o.reason("pay", "Không thanh toán trực tuyến được phí, lệ phí."))
+
+
+def decree42_class(o: Observation, level: int | None, mode: str) -> str | None:
+    """Decree 42/2022 Art. 11: "toàn trình" or "một phần"; None where the level was not judged directly."""
+    if mode != "direct" or not level:
+        return None
+    paid = o.outcome("pay") == "ok" or fee_free(o)
+    return "toàn trình" if level >= 3 and paid and delivered_far(o) else "một phần"
 
 
 @RULES.check("SL-R8-BY-REPORT", rule="R8")
@@ -169,9 +206,10 @@ class ServiceVerdict:
     outcome: str         # pass | fail | needs_review | could_not_verify | not_applicable
     reasons: tuple[Reason, ...]
     rules: tuple[Result, ...] = field(default=())
+    decree42: str | None = None   # "toàn trình" | "một phần" | None (not judged directly)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"level": self.level, "mode": self.mode, "outcome": self.outcome,
+        return {"level": self.level, "mode": self.mode, "outcome": self.outcome, "decree42": self.decree42,
                 "reasons": [r.as_dict() for r in self.reasons], "rules": [r.as_dict() for r in self.rules]}
 
 
@@ -205,4 +243,4 @@ def judge(o: Observation) -> ServiceVerdict:
                      "cần kiểm tra lại (R6).", step=error["seq"])
         return ServiceVerdict(level, "unverified", "could_not_verify", reasons + (why,), rules)
     outcome = "pass" if level >= o.declared_level else "fail"
-    return ServiceVerdict(level, "direct", outcome, reasons, rules)
+    return ServiceVerdict(level, "direct", outcome, reasons, rules, decree42_class(o, level, "direct"))

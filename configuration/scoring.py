@@ -21,7 +21,8 @@ from kiemtra.errors import ConfigError, ConfigInvalid
 
 RELATIVE_PATH = Path("scoring.yaml")
 _PARAMS = {"ratio": ("numerator", "denominator"), "normalised": ("numerator",), "per_item": ("figure",),
-           "yes_no": ("figure",), "points": ("figure",), "sum": ("parts",)}
+           "yes_no": ("figure",), "points": ("figure",), "sum": ("parts",),
+           "highest": ("parts",)}
 
 
 class _Strict(BaseModel):

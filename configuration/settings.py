@@ -16,11 +16,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from configuration import yamlfile
 from configuration.problems import Problems, dotted, from_validation
@@ -68,6 +68,28 @@ class Capture(_Group):
     html: bool = Field(default=True, description="Keep the page's HTML at every step.")
     video: bool = Field(default=True, description="Record a video of every service check.")
     trace: bool = Field(default=True, description="Record a Playwright trace of every service check.")
+    network: bool = Field(default=True, description="Record every request and response of a service check and keep "
+                          "them as a signed WACZ web archive (replayable in ReplayWeb.page).")
+
+
+class Navigation(_Group):
+    allowed_private: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="host:port a check may reach although it is loopback, private or link-local (the demo world's "
+                    "own ports); environment: comma-separated.")
+
+    @field_validator("allowed_private", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for entry in value:
+                host, _, port = str(entry).strip().rpartition(":")
+                if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                    raise ValueError(f"«{entry}» phải có dạng máy:cổng, ví dụ 127.0.0.1:8801")
+            return [str(entry).strip() for entry in value]
+        return value
 
 
 class Browser(_Group):
@@ -114,6 +136,17 @@ class Matching(_Group):
 class Serve(_Group):
     host: str = Field(default="127.0.0.1", description="Address the evidence browser listens on.")
     port: int = Field(default=8800, ge=1, le=65535, description="Port the evidence browser listens on.")
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30,
+                                 description="Hours a workspace sign-in lasts before the person signs in again.")
+    idle_minutes: float = Field(default=60.0, gt=0, le=24 * 60,
+                                description="Minutes without a request after which a workspace session ends.")
+    secure_cookies: bool = Field(default=True,
+                                 description="Mark the session cookie Secure (sent over HTTPS only; browsers also send it "
+                                             "to http://127.0.0.1 and localhost). Turn off only to serve plain HTTP on "
+                                             "another address without a TLS proxy, which exposes passwords to the network.")
+    threads: int = Field(default=8, ge=1, le=64, description="Worker threads of the workspace's web server (waitress).")
+    trusted_proxy: str = Field(default="", description="Address of the reverse proxy terminating HTTPS (e.g. 127.0.0.1); "
+                                                       "its X-Forwarded-For/-Proto are then believed (docs/workspace.md).")
 
 
 class Signing(_Group):
@@ -121,6 +154,10 @@ class Signing(_Group):
                           description="Ed25519 private key that signs run manifests, outside the repo (`kiemtra keys init`); "
                                       "env KIEMTRA_SIGNING_KEY may hold the PEM itself. No key: manifests are chained "
                                       "but unsigned.")
+    trusted_public_key: str = Field(default="",
+                                    description="Public key (PEM file, e.g. the .pub of `kiemtra keys init`) that "
+                                                "`evidence verify-bundle` requires every manifest to be signed by; "
+                                                "empty: a bundle can be found intact but not authenticated (exit 4).")
 
 
 class Portal(_Group):
@@ -137,6 +174,15 @@ class Review(_Group):
                                          "points are re-checked.")
     sample_fraction: float = Field(default=0.2, ge=0, le=1,
                                    description="R2: share of the agreeing criteria the appraiser spot-checks.")
+    crawl_as_b: bool = Field(default=False,
+                             description="R1: a second kiemtra crawl (another time and viewport) may serve as inspector B; "
+                                         "off, B must be a person's imported scores.")
+
+
+class Confirmation(_Group):
+    attachment_max_mb: float = Field(default=10.0, gt=0, le=200,
+                                     description="Largest file (MB) an agency may attach to a dispute in the workspace "
+                                                 "(pdf, png, jpg, xlsx, docx, told by content).")
 
 
 class Settings(BaseSettings):
@@ -154,6 +200,7 @@ class Settings(BaseSettings):
     queue: Queue = Field(default_factory=Queue, description="The persistent job queue and the crawl lock.")
     capture: Capture = Field(default_factory=Capture, description="What evidence every visit records (R9).")
     browser: Browser = Field(default_factory=Browser, description="The browser.")
+    navigation: Navigation = Field(default_factory=Navigation, description="Where a check may go (the navigation policy).")
     identity: Identity = Field(default_factory=Identity, description="The synthetic citizen the bot acts as (R7).")
     mailbox: Mailbox = Field(default_factory=Mailbox, description="Where the bot reads confirmation mail.")
     matching: Matching = Field(default_factory=Matching, description="Matching declared names to CSDL TTHC (R3, R5).")
@@ -161,6 +208,13 @@ class Settings(BaseSettings):
     signing: Signing = Field(default_factory=Signing, description="Signing of run manifests (R9).")
     portal: Portal = Field(default_factory=Portal, description="Bounds of the portal crawl (category 3).")
     review: Review = Field(default_factory=Review, description="Two inspectors and the appraiser (R1, R2).")
+    database_url: str = Field(default="", description="postgresql://user@host:port/db: the shared store on PostgreSQL "
+                                                      "(many workers); empty keeps the SQLite file in `data`. The "
+                                                      "password comes from PGPASSWORD or ~/.pgpass, never this file.")
+    broker_url: str = Field(default="", description="Where the distributed crawl's tasks are delivered (procrastinate "
+                                                    "on PostgreSQL); empty means the same database as database_url.")
+    confirmation: Confirmation = Field(default_factory=Confirmation,
+                                       description="The confirmation round in the workspace (R13).")
 
     @property
     def db_path(self) -> Path:

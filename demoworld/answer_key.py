@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 from demoworld.layout import service_url
-from demoworld.model import WorldData, load_procedures
+from demoworld.model import Service, WorldData, load_procedures
 from demoworld.sites.hostile import PATHS as HOSTILE_PATHS
 
-VENDOR_TAGS = {"A": ["server_rendered"], "B": ["spa", "nfd"], "C": ["iframe"], "P": ["portal_hosted"]}
+VENDOR_TAGS = {"A": ["server_rendered"], "B": ["spa", "nfd"], "C": ["iframe"], "P": ["portal_hosted"],
+               "D": ["wizard", "confirmation_page", "table_form", "cccd_unique", "delivery_select", "terms_checkbox"],
+               "E": ["cross_host_iframe", "nested_frames", "login_returns_home", "gateway_return"],
+               "F": ["hover_menu", "js_tracking", "my_dossiers", "level_badge", "short_receipt_code"]}
+# The styles built after the bot (issue 14): the honest measure of how it generalizes.
+NEW_STYLES = ("D", "E", "F")
 PORTAL_ALWAYS = ["intro", "organisation", "functions", "leaders", "news", "direction", "schedule", "law_dissemination",
                  "strategy", "documents", "document_search", "projects", "consultation", "directory", "contact", "search",
                  "sitemap_text", "robots_txt", "rss", "print_save", "qa", "feedback", "links_other_bodies", "viewport", "footer_info",
@@ -24,6 +29,8 @@ def _notes(tags: frozenset[str]) -> str:
         notes.append("Tên khai báo không có trong CSDL TTHC: cán bộ kiểm tra phải xác định có phải DVCTT gắn với TTHC hay không.")
     if "bundle" in tags:
         notes.append("Một biểu mẫu liên thông nhiều thủ tục (R4): cán bộ quyết định cách tính số dịch vụ.")
+    if "false_badge" in tags:
+        notes.append("Trang gắn nhãn «Dịch vụ công trực tuyến mức độ 4» nhưng không cho nộp trực tuyến: nhãn không phải bằng chứng.")
     if "overclaim" in tags:
         notes.append("Cơ quan khai mức độ cao hơn mức thực tế.")
     if "flaky_5xx" in tags:
@@ -39,6 +46,14 @@ def _notes(tags: frozenset[str]) -> str:
     return " ".join(notes)
 
 
+def decree42_class(s: Service) -> str:
+    """Decree 42/2022 Art. 11: "toàn trình" when submission, payment of any fee and the result are all online
+    (the result online or by public postal service); "một phần" for anything less."""
+    fee_online = s.fee == 0 or s.has("pay_online")
+    result_far = s.has("result_online") or s.has("result_post")
+    return "toàn trình" if s.level >= 4 and fee_online and result_far else "một phần"
+
+
 def build_answer_key(data: WorldData, urls: dict[str, str], dead_base: str) -> dict:
     catalogue = {p.code for p in load_procedures()}
     services = {}
@@ -52,13 +67,14 @@ def build_answer_key(data: WorldData, urls: dict[str, str], dead_base: str) -> d
         else:
             true_level, mode = s.level, "direct"
         behaviours = sorted(s.tags) + VENDOR_TAGS[vendor]
+        decree42 = None if mode != "direct" or true_level == 0 else decree42_class(s)
         services[s.id] = {
             "true_level": true_level, "mode": mode,
             "human_judgement": bool({"not_in_catalogue", "bundle"} & s.tags),
             "behaviours": behaviours, "procedure_codes": list(s.codes),
             "in_catalogue": bool(s.codes) and all(c in catalogue for c in s.codes),
             "declared_level": s.declared_level, "url": service_url(data, urls, dead_base, s),
-            "vendor": vendor, "notes": _notes(s.tags),
+            "vendor": vendor, "notes": _notes(s.tags), "decree42": decree42,
         }
     portals = {}
     for a in data.agencies:

@@ -15,6 +15,8 @@ def site_names(data: WorldData) -> list[str]:
             names.append(f"dvc:{a.id}")
         if a.vendor == "C":
             names.append(f"form:{a.id}")
+        if a.vendor == "E":
+            names.append(f"egov:{a.id}")
     return names
 
 
@@ -27,7 +29,9 @@ def urls_for(data: WorldData, host: str, base_port: int) -> tuple[dict[str, str]
 
 def service_path(svc: Service, vendor: str) -> str:
     return {"A": f"thu-tuc/{svc.ref}", "B": f"dich-vu-cong/{svc.ref}",
-            "C": f"dichvucong/chitiet?id={svc.ref}", "P": f"dich-vu-cong/thu-tuc/{svc.ref}"}[vendor]
+            "C": f"dichvucong/chitiet?id={svc.ref}", "P": f"dich-vu-cong/thu-tuc/{svc.ref}",
+            "D": f"TTHC/ChiTiet?maTTHC={svc.ref}", "E": f"thu-tuc-hanh-chinh/{svc.ref}",
+            "F": f"dichvucong/chi-tiet/{svc.ref}"}[vendor]
 
 
 def service_url(data: WorldData, urls: dict[str, str], dead_base: str, svc: Service) -> str:

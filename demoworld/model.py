@@ -5,6 +5,7 @@ import csv
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -21,7 +22,7 @@ class Agency:
     name: str
     english_name: str
     group: str
-    vendor: str  # A: server-rendered, B: SPA, C: iframe, P: services on the portal itself
+    vendor: str  # A: server-rendered, B: SPA, C: iframe, D: wizard, E: cross-host frames, F: hover menu, P: on the portal
     code: str
     address: str
     phone: str
@@ -123,3 +124,9 @@ def load_procedures() -> list[Procedure]:
 
 def procedure_by_code(code: str) -> Procedure | None:
     return next((p for p in load_procedures() if p.code == code), None)
+
+
+def load_survey_figures() -> dict[str, dict[str, Any]]:
+    """The demo agencies' filled survey forms (data/surveys.yaml): agency id → figure id → value."""
+    raw = yaml.safe_load((DATA_DIR / "surveys.yaml").read_text(encoding="utf-8"))
+    return {agency: dict(figures) for agency, figures in raw.items()}

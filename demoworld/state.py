@@ -24,6 +24,7 @@ class Account:
     phone: str = ""
     active: bool = True
     token: str = ""
+    id_number: str = ""  # portals that allow one account per citizen ID keep it
 
 
 @dataclass
@@ -105,14 +106,14 @@ class WorldState:
 
     # --- accounts --------------------------------------------------------------------------
     def register(self, site: str, email: str, password: str, full_name: str, phone: str = "",
-                 needs_activation: bool = False) -> Account | None:
+                 needs_activation: bool = False, id_number: str = "") -> Account | None:
         """Create an account; None when the address is already registered on that site."""
         email = email.strip().lower()
         with self.lock:
             if (site, email) in self.accounts:
                 return None
             acc = Account(site, email, password, full_name, phone, active=not needs_activation,
-                          token=secrets.token_urlsafe(16) if needs_activation else "")
+                          token=secrets.token_urlsafe(16) if needs_activation else "", id_number=id_number.strip())
             self.accounts[(site, email)] = acc
             return acc
 
@@ -123,6 +124,15 @@ class WorldState:
                     acc.active = True
                     return acc
             return None
+
+    def id_taken(self, site: str, id_number: str) -> bool:
+        """Whether an account of `site` already holds this citizen ID (one account per citizen)."""
+        with self.lock:
+            return any(a.site == site and a.id_number == id_number.strip() for a in self.accounts.values())
+
+    def account_by_id(self, site: str, id_number: str) -> Account | None:
+        with self.lock:
+            return next((a for a in self.accounts.values() if a.site == site and a.id_number == id_number.strip()), None)
 
     def login(self, site: str, email: str, password: str) -> tuple[Account | None, str]:
         """Returns (account, error message)."""

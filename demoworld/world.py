@@ -16,7 +16,7 @@ from demoworld.config_writer import write_configs
 from demoworld.context import Ctx
 from demoworld.layout import service_url, site_names, urls_for
 from demoworld.model import load_world_data
-from demoworld.sites import csdl, index, mail, pay, portal, sso, vendor_a, vendor_b, vendor_c
+from demoworld.sites import csdl, index, mail, pay, portal, sso, vendor_a, vendor_b, vendor_c, vendor_d, vendor_e, vendor_f
 from demoworld.state import WorldState
 
 
@@ -73,6 +73,12 @@ class World:
                 apps[f"dvc:{a.id}"] = vendor_b.build(ctx, a)
             elif a.vendor == "C":
                 apps[f"dvc:{a.id}"], apps[f"form:{a.id}"] = vendor_c.build(ctx, a)
+            elif a.vendor == "D":
+                apps[f"dvc:{a.id}"] = vendor_d.build(ctx, a)
+            elif a.vendor == "E":
+                apps[f"dvc:{a.id}"], apps[f"egov:{a.id}"] = vendor_e.build(ctx, a)
+            elif a.vendor == "F":
+                apps[f"dvc:{a.id}"] = vendor_f.build(ctx, a)
         return apps
 
     def start(self) -> "World":
@@ -108,6 +114,11 @@ class World:
     # --- public API --------------------------------------------------------------------------
     def write_config(self, directory: str | Path) -> Path:
         return write_configs(self.data, self.urls, self.dead_base, directory)
+
+    def allowed_private(self) -> list[str]:
+        """The world's own host:port (every site, and the dead port): what a crawler must allow-list to visit it."""
+        bases = [*self.urls.values(), self.dead_base]
+        return [base.split("://", 1)[1].rstrip("/") for base in bases]
 
     def reset(self) -> None:
         self.state.reset()

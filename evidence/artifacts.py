@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 MEDIA_TYPES = {
     ".png": "image/png", ".jpg": "image/jpeg", ".html": "text/html; charset=utf-8",
@@ -31,6 +32,23 @@ class Artifact:
     @property
     def media_type(self) -> str:
         return MEDIA_TYPES.get(self.suffix, "application/octet-stream")
+
+
+class ArtifactStore(Protocol):
+    """Where artifacts live, the one interface the store asks of it (`Store.artifacts`).
+
+    `ArtifactFiles` is a folder: local, or a network share every worker mounts at the same path
+    (docs/scale.md). An S3-compatible store implements the same calls: `put_*` upload under the
+    hash (if-none-match, so written once) and return the local copy's path; `orphans` lists keys
+    the store does not know; `tmp` is the local folder for uploads under way.
+    """
+
+    tmp: Path
+
+    def path_for(self, sha256: str, suffix: str) -> Path: ...
+    def put_bytes(self, data: bytes, suffix: str) -> Artifact: ...
+    def put_file(self, source: Path, suffix: str | None = None) -> Artifact: ...
+    def orphans(self, known: set[str]) -> list[Path]: ...
 
 
 class ArtifactFiles:

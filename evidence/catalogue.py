@@ -86,7 +86,11 @@ def upsert_procedures(store: Store, rows: Sequence[dict[str, Any]], *, source: s
             elif old["name"] == record["name"] and not diff:
                 report.unchanged += 1
         upserts.append(record)
-        (reindex if status == "active" else unindex).append(record)
+        was_active = old is not None and (old.get("status") or "active") == "active"
+        if status == "active" and not (was_active and old is not None and old.get("terms") == record["terms"]):
+            reindex.append(record)   # new, renamed or restored: (re)write its index words
+        elif status != "active" and was_active:
+            unindex.append(record)
     if full:
         seen = {r["code"] for r in rows}
         for code, old in existing.items():
@@ -100,7 +104,16 @@ def upsert_procedures(store: Store, rows: Sequence[dict[str, Any]], *, source: s
         columns = ("code", *FIELDS[1:], "terms", "status", "source", "fetched_at", "updated_at", "first_seen_at")
         db.conn.executemany(f"insert or replace into procedures ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
                             [tuple(r.get(c) for c in columns) for r in upserts])
-        db.conn.executemany("delete from procedure_fts where code = ?", [(r["code"],) for r in reindex + unindex])
+        # `code` is UNINDEXED in the FTS table: deleting "where code = ?" scans it whole for every row
+        # (a 40,000-row re-import took minutes). One scan maps code → rowid; deletes by rowid are cheap.
+        # An unchanged row keeps its index words as they are: an identical re-import touches no FTS row.
+        touched = {r["code"] for r in reindex + unindex if r["code"] in existing}
+        if store.dialect == "postgresql":  # there `code` is an indexed column of a plain table
+            db.conn.executemany("delete from procedure_fts where code = ?", [(code,) for code in touched])
+        else:
+            stale = [(rowid,) for rowid, code in db.execute("select rowid, code from procedure_fts") if code in touched] \
+                if touched else []
+            db.conn.executemany("delete from procedure_fts where rowid = ?", stale)
         db.conn.executemany("insert into procedure_fts (code, terms) values (?, ?)",
                             [(r["code"], r["terms"]) for r in reindex])
         table(store, "procedure_history").insert_all(history)
@@ -130,7 +143,24 @@ def search(store: Store, terms: Sequence[str], limit: int) -> list[dict[str, Any
     words = [t for t in terms if t and t.replace("_", "").isalnum()]
     if not words:
         return []
+    if store.dialect == "postgresql":
+        return list(store.db.query(PG_SEARCH, [words, limit]))
     query = " OR ".join(f'"{w}"' for w in words)
     return list(store.db.query(
         "select p.* from (select code, rank from procedure_fts where procedure_fts match ? order by rank limit ?) f "
         "join procedures p on p.code = f.code order by f.rank", [query, limit]))
+
+
+# PostgreSQL's `search` (it has no BM25): each shared word weighs its inverse document frequency, as
+# BM25's does, found through the GIN index; term frequency and name length are not weighed (names are short).
+PG_SEARCH = """
+with q(term) as (select distinct unnest(?::text[])),
+df as (select term, quote_literal(term)::tsquery as tq,
+              (select count(*) from procedure_fts f where f.tsv @@ quote_literal(term)::tsquery) as df from q),
+n as (select count(*) as n from procedure_fts)
+select p.* from (
+  select f.code, sum(ln(1 + (n.n - df.df + 0.5) / (df.df + 0.5))) as score
+  from df cross join n join procedure_fts f on f.tsv @@ df.tq
+  group by f.code order by score desc, f.code limit ?) r
+join procedures p on p.code = r.code order by r.score desc, r.code
+"""

@@ -30,7 +30,10 @@ def migration(name: str) -> Callable[[Migration], Migration]:
 
 def apply(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations this store lacks; return their names."""
-    db.table("_migrations").create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
+    # Many processes may open a new store at once (workers, a crawl and the browser): one of them creates the
+    # table under the write lock, the others wait for it (a deferred read-then-write would deadlock: SQLITE_BUSY).
+    with immediate(db.conn):
+        db.table("_migrations").create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
     done = {row["name"] for row in db.table("_migrations").rows}
     unknown = done - MIGRATIONS.keys()
     if unknown:
@@ -39,8 +42,11 @@ def apply(db: sqlite_utils.Database) -> list[str]:
     for name in sorted(MIGRATIONS.keys() - done):
         # One transaction per migration: a crash leaves it wholly applied or not at all.
         with immediate(db.conn) as conn:
+            if conn.execute("select 1 from _migrations where name = ?", [name]).fetchone():
+                continue   # another process opening the same store applied it while this one waited for the lock
             MIGRATIONS[name](db)
             conn.execute("insert into _migrations (name, applied_at) values (?, ?)", [name, utc_now()])
-            conn.execute(f"PRAGMA user_version = {len(done) + len(applied) + 1}")
+            count = conn.execute("select count(*) from _migrations").fetchone()[0]
+            conn.execute(f"PRAGMA user_version = {int(count)}")  # a no-op on PostgreSQL
         applied.append(name)
     return applied

@@ -49,6 +49,20 @@ def enqueue(store: Store, kind: str, target_id: str, agency_id: str, host: str, 
         return int(cursor.lastrowid or 0)  # sqlite3 gives None only when nothing was inserted
 
 
+def enqueue_many(store: Store, targets: Iterable[tuple[str, str, str, str]], now: datetime) -> int:
+    """`enqueue` for many `(kind, target_id, agency_id, host)` at once, in one transaction; how many were added."""
+    with store.write_lock() as conn:
+        open_ = {(k, t) for k, t in conn.execute(f"select kind, target_id from jobs where status in {OPEN}").fetchall()}
+        rows = []
+        for kind, target_id, agency_id, host in targets:
+            if (kind, target_id) not in open_:
+                open_.add((kind, target_id))
+                rows.append((kind, target_id, agency_id, host, iso(now), iso(now), iso(now)))
+        conn.executemany("insert into jobs (kind, target_id, agency_id, host, status, due_at, attempts, created_at,"
+                         " updated_at) values (?, ?, ?, ?, 'due', ?, 0, ?, ?)", rows)
+    return len(rows)
+
+
 # -- claiming and leases ---------------------------------------------------------------------------
 def candidates(store: Store, now: datetime, *, agency_id: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
     """Jobs a worker may claim now, oldest due first: due or retry jobs whose time came, and leases that ran out."""
@@ -58,13 +72,24 @@ def candidates(store: Store, now: datetime, *, agency_id: str | None = None, lim
     return list(store.db.query(sql, {"now": iso(now), "agency": agency_id, "limit": limit}))
 
 
-def claim(store: Store, job_id: int, holder: str, now: datetime, lease: timedelta) -> dict[str, Any] | None:
-    """Lease one job to `holder` if it is still claimable; record the attempt. The job row, or None."""
-    with store.write_lock() as conn:
-        job = conn.execute("select status, leased_by, attempts from jobs where id = ?", [job_id]).fetchone()
+def claim(store: Store, job_id: int, holder: str, now: datetime, lease: timedelta, *,
+          host_limit: int | None = None) -> dict[str, Any] | None:
+    """Lease one job to `holder` if it is still claimable; record the attempt. The job row, or None.
+
+    `host_limit`: refuse it too while that many live leases already visit its host (the per-host
+    limit held across every worker sharing the store).
+    """
+    with store.row_lock() as conn:
+        job = conn.execute("select status, leased_by, attempts, host from jobs where id = ?", [job_id]).fetchone()
         if job is None:
             return None
-        status, previous, attempts = job
+        status, previous, attempts, host = job
+        if host_limit is not None:
+            store.lock_key(conn, f"host:{host}")   # two claims on one host never both see room for one
+        if host_limit is not None and conn.execute(
+                "select count(*) from jobs where host = ? and status = 'leased' and lease_until >= ? and id != ?",
+                [host, iso(now), job_id]).fetchone()[0] >= host_limit:
+            return None
         cursor = conn.execute(
             "update jobs set status = 'leased', leased_by = ?, lease_until = ?, updated_at = ? where id = ? and"
             " ((status in ('due', 'retry') and due_at <= ?) or (status = 'leased' and lease_until < ?))",
@@ -88,14 +113,26 @@ def _close_attempt(conn: Any, job_id: int, holder: str | None, now: datetime, ou
 
 def renew(store: Store, holder: str, now: datetime, lease: timedelta) -> int:
     """Extend every lease `holder` has: the heartbeat of a live worker."""
-    with store.write_lock() as conn:
+    with store.row_lock() as conn:
         return conn.execute("update jobs set lease_until = ? where status = 'leased' and leased_by = ?",
                             [iso(now + lease), holder]).rowcount
 
 
+def hold(store: Store, job_id: int, holder: str, now: datetime, lease: timedelta) -> bool:
+    """Extend `holder`'s lease on one job if it still holds it: the fence a check passes before it writes its result.
+
+    A check whose lease ran out (its worker cut off from the database longer than the lease) may have
+    been taken by another worker; False then, and the late check must not write a verdict beside that one's.
+    True gives it a whole lease to write in.
+    """
+    with store.row_lock() as conn:
+        return conn.execute("update jobs set lease_until = ? where id = ? and status = 'leased' and leased_by = ?",
+                            [iso(now + lease), job_id, holder]).rowcount == 1
+
+
 def attach_run(store: Store, job_id: int, holder: str, run_id: str) -> None:
     """Note which run the running attempt is writing, so a crash recovery finds it."""
-    with store.write_lock() as conn:
+    with store.row_lock() as conn:
         conn.execute("update job_attempts set run_id = ? where job_id = ? and holder = ? and outcome = 'running'",
                      [run_id, job_id, holder])
 
@@ -104,7 +141,7 @@ def complete(store: Store, job_id: int, holder: str, now: datetime, *, status: s
              outcome: str, detail: dict[str, Any], due_at: datetime | None = None, final: str | None = None) -> bool:
     """Write one attempt's result: the job moves to `status`; False if `holder` no longer holds it."""
     assert status in ("done", "retry", "given_up")
-    with store.write_lock() as conn:
+    with store.row_lock() as conn:
         cursor = conn.execute(
             "update jobs set status = ?, due_at = coalesce(?, due_at), attempts = attempts + 1, leased_by = null,"
             " lease_until = null, last_attempt_at = (select started_at from job_attempts where job_id = ?"
@@ -119,7 +156,7 @@ def complete(store: Store, job_id: int, holder: str, now: datetime, *, status: s
 
 def release(store: Store, job_id: int, holder: str, now: datetime, note: str) -> bool:
     """Give a job back untouched (a clean stop, a crashed holder): it runs again, the attempt not counted."""
-    with store.write_lock() as conn:
+    with store.row_lock() as conn:
         cursor = conn.execute(
             "update jobs set status = case when attempts = 0 then 'due' else 'retry' end, leased_by = null,"
             " lease_until = null, updated_at = ? where id = ? and status = 'leased' and leased_by = ?",
@@ -128,6 +165,39 @@ def release(store: Store, job_id: int, holder: str, now: datetime, note: str) ->
             return False
         _close_attempt(conn, job_id, holder, now, "released", {"note": note})
     return True
+
+
+def job(store: Store, job_id: int) -> dict[str, Any] | None:
+    return _row(store, "select * from jobs where id = ?", [job_id])
+
+
+def to_publish(store: Store, now: datetime) -> list[dict[str, Any]]:
+    """Open jobs no live worker holds and no delivery waits for (PostgreSQL, with procrastinate's table):
+    due or waiting for a retry, and leases that ran out. A delivery is waiting when procrastinate holds a
+    `todo` job with the job's queueing lock (`job-<id>`, crawler/nightly/distributed.py)."""
+    return list(store.db.query(
+        "select * from jobs where (status in ('due', 'retry') or (status = 'leased' and lease_until < ?))"
+        " and not exists (select 1 from procrastinate_jobs p where p.queueing_lock = 'job-' || jobs.id"
+        " and p.status = 'todo') order by due_at, id", [iso(now)]))
+
+
+def runnable_left(store: Store, now: datetime) -> bool:
+    """A job running, due, or a retry whose time has come: the night is not over."""
+    return store.db.execute("select 1 from jobs where status in ('due', 'leased') or (status = 'retry' and due_at <= ?)"
+                            " limit 1", [iso(now)]).fetchone() is not None
+
+
+def attempts_finished_since(store: Store, since: datetime, after_id: int = 0) -> list[dict[str, Any]]:
+    """Attempts that ended at or after `since` with a run (and an id above `after_id`), in id order, with their
+    job's kind and target."""
+    return list(store.db.query(
+        "select a.*, j.kind, j.target_id, j.status as job_status, j.final from job_attempts a join jobs j on"
+        " j.id = a.job_id where a.id > ? and a.finished_at >= ? and a.run_id is not null and a.outcome not in"
+        " ('running', 'released', 'lost') order by a.id", [after_id, iso(since)]))
+
+
+def counts(store: Store) -> dict[str, int]:
+    return {row["status"]: int(row["n"]) for row in store.db.query("select status, count(*) as n from jobs group by status")}
 
 
 def running_attempt(store: Store, job_id: int, holder: str) -> dict[str, Any] | None:
@@ -178,6 +248,12 @@ def beat_lock(store: Store, name: str, holder: str, now: datetime, ttl: timedelt
 def drop_lock(store: Store, name: str, holder: str) -> None:
     with store.write_lock() as conn:
         conn.execute("delete from locks where name = ? and holder = ?", [name, holder])
+
+
+def live_locks(store: Store, prefix: str, now: datetime) -> list[dict[str, Any]]:
+    """The unexpired locks whose name starts with `prefix` (the cluster's workers: `worker:<holder>`)."""
+    return list(store.db.query("select * from locks where name like ? and expires_at >= ? order by name",
+                               [prefix + "%", iso(now)]))
 
 
 # -- post-checks (R6) ------------------------------------------------------------------------------

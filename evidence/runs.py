@@ -1,7 +1,7 @@
 """Runs, their steps and their verdicts: written once each (`start`, `add_step`, `finish`,
-`save_verdict`) and read back (`get`, `steps`, `artifacts`, `find`), and the questions the crawl,
-its recovery and the commands ask of them, one way each: does this run have a verdict, which run of
-a job is newest, which run passed before a post-check.
+`save_verdict`, or the last two at once: `conclude`) and read back (`get`, `steps`, `artifacts`,
+`find`), and the questions the crawl, its recovery and the commands ask of them, one way each:
+does this run have a verdict, which run of a job is newest, which run passed before a post-check.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ from typing import Any
 
 from evidence.clock import utc_now
 from evidence.store import NEWEST_FINISHED_RUN, Store, new_run_id, table
+
+# A queued check that lost its job's lease before writing its result (another attempt holds the job).
+LEASE_LOST = "mất quyền giữ việc (lease) trước khi ghi kết quả; một lượt khác đã nhận việc này"
 
 
 def start(store: Store, kind: str, target_id: str, agency_id: str, *, attempt: int = 1,
@@ -35,29 +38,46 @@ def add_step(store: Store, run_id: str, step: dict[str, Any]) -> None:
 
 
 def finish(store: Store, run_id: str, **fields: Any) -> None:
-    fields.setdefault("finished_at", utc_now())
     with store.db.conn:
-        table(store, "runs").update(run_id, fields)
+        _finish_in(store, run_id, fields)
 
 
 def save_verdict(store: Store, run_id: str, target_id: str, verdict: dict[str, Any], rule_version: str,
                  catalogue: str | None = None) -> None:
     """Store (or, on recompute, replace) the verdict judged from a run's steps."""
     with store.db.conn:
-        table(store, "verdicts").upsert({"run_id": run_id, "target_id": target_id, "level": verdict["level"],
-                                         "mode": verdict["mode"], "outcome": verdict["outcome"],
-                                         "catalogue": catalogue,
-                                         "reasons": json.dumps(verdict["reasons"], ensure_ascii=False),
-                                         "rules": json.dumps(verdict["rules"], ensure_ascii=False),
-                                         "rule_version": rule_version, "created_at": utc_now()},
-                                        pk="run_id")
+        _verdict_in(store, run_id, target_id, verdict, rule_version, catalogue)
+
+
+def conclude(store: Store, run_id: str, target_id: str, verdict: dict[str, Any], rule_version: str,
+             catalogue: str | None = None, **fields: Any) -> None:
+    """`finish` and `save_verdict` in one transaction: no reader sees a run ended without its verdict."""
+    with store.db.conn:
+        _finish_in(store, run_id, fields)
+        _verdict_in(store, run_id, target_id, verdict, rule_version, catalogue)
+
+
+def _finish_in(store: Store, run_id: str, fields: dict[str, Any]) -> None:
+    table(store, "runs").update(run_id, {"finished_at": utc_now(), **fields})
+
+
+def _verdict_in(store: Store, run_id: str, target_id: str, verdict: dict[str, Any], rule_version: str,
+                catalogue: str | None) -> None:
+    table(store, "verdicts").upsert({"run_id": run_id, "target_id": target_id, "level": verdict["level"],
+                                     "mode": verdict["mode"], "outcome": verdict["outcome"],
+                                     "catalogue": catalogue,
+                                     "reasons": json.dumps(verdict["reasons"], ensure_ascii=False),
+                                     "rules": json.dumps(verdict["rules"], ensure_ascii=False),
+                                     "rule_version": rule_version, "created_at": utc_now(),
+                                     "decree42": verdict.get("decree42")},
+                                    pk="run_id")
 
 
 def latest_service_results(store: Store, agency_id: str | None = None) -> list[dict[str, Any]]:
     """Per declared service: its newest finished service run and that run's verdict."""
     sql = """
         select s.id, s.agency_id, s.name, s.declared_level, r.id as run_id, r.started_at, r.outcome as run_outcome,
-               v.level, v.mode, v.outcome, v.reasons
+               v.level, v.mode, v.outcome, v.reasons, v.decree42
         from services s
         left join runs r on r.id = {newest}
         left join verdicts v on v.run_id = r.id

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from evidence.database import POSTGRESQL, dialect
 from evidence.migrations import migration
 
 
@@ -70,13 +71,28 @@ def _catalogue(db: sqlite_utils.Database) -> None:
                                           "new_name": str, "detail": str, "source": str}, pk="id")
     db.table("procedure_history").create_index(["code"])
     # '_' joins word pairs into one token ("cap_giay"); see checks.catalogue.normalize.index_terms.
-    db.execute("create virtual table procedure_fts using fts5(code unindexed, terms, tokenize = \"unicode61 tokenchars '_'\")")
-    db.execute("create virtual table procedure_vocab using fts5vocab(procedure_fts, row)")
+    if dialect(db) == POSTGRESQL:   # the same two names and columns, in PostgreSQL full-text (docs/scale.md)
+        _postgresql_fulltext(db)
+    else:
+        db.execute("create virtual table procedure_fts using fts5(code unindexed, terms,"
+                   " tokenize = \"unicode61 tokenchars '_'\")")
+        db.execute("create virtual table procedure_vocab using fts5vocab(procedure_fts, row)")
     db.table("service_matches").create({"service_id": str, "match_class": str, "codes": str, "score": float,
                                         "reasons": str, "candidates": str, "matched_at": str}, pk="service_id")
     db.table("match_decisions").create({"id": int, "service_id": str, "action": str, "codes": str, "inspector": str,
                                         "note": str, "decided_at": str}, pk="id")
     db.table("match_decisions").create_index(["service_id"])
+
+
+def _postgresql_fulltext(db: sqlite_utils.Database) -> None:
+    """`procedure_fts` and `procedure_vocab` on PostgreSQL: the terms are already folded words, so each is one lexeme
+    as it is (`array_to_tsvector`, no parser splitting "cap_giay"), indexed by GIN; the vocabulary is a view."""
+    db.execute("create table procedure_fts (code text, terms text, tsv tsvector generated always as"
+               " (array_to_tsvector(array_remove(regexp_split_to_array(coalesce(terms, ''), '\\s+'), ''))) stored)")
+    db.execute("create index idx_procedure_fts_code on procedure_fts (code)")
+    db.execute("create index idx_procedure_fts_tsv on procedure_fts using gin (tsv)")
+    db.execute("create view procedure_vocab as select term, count(distinct code) as doc from procedure_fts,"
+               " unnest(tsvector_to_array(tsv)) as term group by term")
 
 
 @migration("0003_portal")
@@ -217,3 +233,130 @@ def _one_disputes_table(db: sqlite_utils.Database) -> None:
         if old_id in renumbered:
             db.execute("update recheck_requests set dispute_id = ? where id = ?", [renumbered[old_id], request_id])
     db.execute("drop table score_disputes")
+
+
+@migration("0009_confirmation_sheets")
+def _confirmation_sheets(db: sqlite_utils.Database) -> None:
+    """Each confirmation sheet issued (R13): its id, the agency and year it was issued for, its row keys.
+
+    The sheet carries its id in a hidden page; `confirm import` believes the agency, the year and the
+    keys only as stored here, never as the returned file says (issue 12).
+    """
+    db.table("confirmation_sheets").create({
+        "sheet_id": str, "year": int, "agency_id": str, "item_keys": str, "file": str, "issued_at": str,
+    }, pk="sheet_id")
+
+
+@migration("0010_judgements")
+def _judgements(db: sqlite_utils.Database) -> None:
+    """Evaluators' R8 judgements, portal-route decisions (R3/R5) and who helped an assisted check.
+
+    `judgements` and `published_urls` are append-only: every change is a new row, the newest wins.
+    `runs.assisted_by` names the inspector who passed a CAPTCHA/OTP gate in an assisted re-run.
+    """
+    db.table("judgements").create({
+        "id": int, "service_id": str, "agency_id": str, "run_id": str, "accepted": int, "inspector": str,
+        "reason": str, "decided_at": str,
+    }, pk="id")
+    db.table("judgements").create_index(["service_id"])
+    db.table("published_urls").create({
+        "id": int, "service_id": str, "agency_id": str, "url": str, "run_id": str, "http_status": int, "html_sha256": str,
+        "screenshot_sha256": str, "inspector": str, "note": str, "decided_at": str,
+    }, pk="id")
+    db.table("published_urls").create_index(["service_id"])
+    db.table("runs").add_column("assisted_by", str)
+
+
+@migration("0011_bot")
+def _bot(db: sqlite_utils.Database) -> None:
+    """A service verdict's Decree 42/2022 class ("toàn trình" | "một phần"), beside its level (issue 14)."""
+    db.table("verdicts").add_column("decree42", str)
+
+
+@migration("0014_distributed")
+def _distributed(db: sqlite_utils.Database) -> None:
+    """The crawl on many machines: each host's next allowed navigation (politeness across workers), and on
+    PostgreSQL the task engine's own tables (procrastinate's schema, as its version ships it)."""
+    db.table("host_pace").create({"host": str, "next_at": float}, pk="host")
+    db.table("jobs").create_index(["host", "status"], index_name="idx_jobs_host_status", if_not_exists=True)
+    if dialect(db) == POSTGRESQL:
+        from procrastinate.schema import SchemaManager
+
+        db.raw.execute(SchemaManager.get_schema())  # type: ignore[attr-defined]
+
+
+@migration("0015_workspace")
+def _workspace(db: sqlite_utils.Database) -> None:
+    """The inspectors' workspace (issue 18): people with a role, their browser sessions, the audit history of
+    every decision taken in the browser, and every sign-in attempt (password guessing is slowed by them).
+
+    `users.password_hash` is self-describing (`scrypt$n$r$p$salt$hash`, evidence/people.py); a session's
+    token is stored only as its SHA-256. `audit_log` is append-only: old and new values and the evidence
+    the person had on screen are JSON text.
+    """
+    db.table("users").create({
+        "id": int, "name": str, "role": str, "agency_id": str, "password_hash": str, "created_at": str,
+        "disabled_at": str,
+    }, pk="id")
+    db.table("users").create_index(["name"], unique=True)
+    db.table("web_sessions").create({
+        "token_hash": str, "user_id": int, "csrf_token": str, "created_at": str, "expires_at": str,
+        "last_seen_at": str,
+    }, pk="token_hash", foreign_keys=[("user_id", "users", "id")])
+    db.table("audit_log").create({
+        "id": int, "at": str, "user_name": str, "role": str, "action": str, "subject_kind": str, "subject_id": str,
+        "agency_id": str, "old_value": str, "new_value": str, "evidence": str, "remote_addr": str,
+    }, pk="id")
+    db.table("audit_log").create_index(["subject_kind", "subject_id"])
+    db.table("audit_log").create_index(["agency_id"])
+    db.table("sign_in_attempts").create({"id": int, "at": str, "name": str, "remote_addr": str, "ok": int}, pk="id")
+    db.table("sign_in_attempts").create_index(["name", "at"])
+    db.table("sign_in_attempts").create_index(["remote_addr", "at"])
+
+
+@migration("0016_workspace_scores")
+def _workspace_scores(db: sqlite_utils.Database) -> None:
+    """Each portal crawl's own judgement of each criterion, kept by run (issue 18, part B).
+
+    `portal_scores` holds one score per role; once a person takes a role a crawl held, the crawl's row
+    there is replaced, but the workspace still shows what the crawl judged beside the people's scores.
+    Written by `evidence.portal.record_score` for every crawl score; the crawls scored before this
+    migration are copied from `portal_scores` (where a person already replaced one, the page re-judges
+    the kept observation instead).
+    """
+    db.table("portal_crawl_results").create({
+        "run_id": str, "agency_id": str, "criterion_id": str, "role": str, "outcome": str, "score": float,
+        "max_points": float, "reasons": str, "judged_at": str,
+    }, pk=("run_id", "criterion_id"))
+    db.table("portal_crawl_results").create_index(["agency_id"])
+    db.execute("insert into portal_crawl_results (run_id, agency_id, criterion_id, role, outcome, score, max_points,"
+               " reasons, judged_at) select run_id, agency_id, criterion_id, role, outcome, score, max_points, reasons,"
+               " updated_at from portal_scores where source = 'crawl' and run_id is not null")
+
+
+@migration("0017_workspace_requests")
+def _workspace_requests(db: sqlite_utils.Database) -> None:
+    """Re-check requests made in the workspace (issue 18): who asked and in which role, the job a crawl
+    queued for it (`job_id`, `picked_up_at`), and why it was cancelled or could not run (`note`, `closed_by`)."""
+    requests = db.table("recheck_requests")
+    for column in ("requested_by", "requested_role", "picked_up_at", "note", "closed_by"):
+        requests.add_column(column, str)
+    requests.add_column("job_id", int)
+
+
+@migration("0018_workspace_confirmation")
+def _workspace_confirmation(db: sqlite_utils.Database) -> None:
+    """The confirmation round in the browser (issue 18): who answered, a dispute's attachment, its answers, its outcome.
+
+    `disputes` gains the attachment (an artifact's hash and the name it was sent under, shown only as
+    text), who closed it, and the outcome (`evidence.disputes.OUTCOMES`, or "agreed" when the agency
+    agreed later) with a note. `dispute_answers` is append-only: each inspector's answer, and the
+    re-check requests it queued.
+    """
+    db.table("confirmations").add_column("answered_by", str)
+    for column in ("attachment_sha256", "attachment_name", "closed_by", "outcome", "outcome_note"):
+        db.table("disputes").add_column(column, str)
+    db.table("dispute_answers").create({
+        "id": int, "dispute_id": int, "answered_at": str, "answered_by": str, "text": str, "recheck_requests": str,
+    }, pk="id")
+    db.table("dispute_answers").create_index(["dispute_id"])

@@ -20,8 +20,9 @@ import sqlite_utils
 from sqlite_utils.db import Table
 
 from evidence import migrations, schema  # noqa: F401  (schema registers every migration)
-from evidence.artifacts import Artifact, ArtifactFiles
+from evidence.artifacts import Artifact, ArtifactFiles, ArtifactStore
 from evidence.clock import run_stamp, utc_now
+from evidence.database import POSTGRESQL, configured_url, dialect, open_database
 from evidence.transaction import immediate
 from kiemtra.errors import StoreError
 
@@ -49,14 +50,20 @@ def insert_row(store: Store, name: str, row: dict[str, Any]) -> int:
 
 
 class Store:
-    """The data folder: `kiemtra.db` and `evidence/`."""
+    """The data folder: `kiemtra.db` (or the PostgreSQL database `database_url` names) and `evidence/`.
 
-    def __init__(self, data_dir: Path, *, read_only: bool = False) -> None:
+    `database_url` None reads `KIEMTRA_DATABASE_URL`; unset or "" keeps the embedded SQLite file.
+    On PostgreSQL `db` is a `PgDatabase` answering the same calls (`evidence/database/`), and the
+    artifacts stay under `data_dir/evidence`, which every worker then mounts (docs/scale.md).
+    """
+
+    def __init__(self, data_dir: Path, *, read_only: bool = False, database_url: str | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.db_path = self.data_dir / "kiemtra.db"
+        self.database_url = configured_url(database_url)
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite_utils.Database(self.db_path)
+            self.db: sqlite_utils.Database = open_database(self.db_path, self.database_url)
             self.db.execute("PRAGMA busy_timeout = 15000")
             if not read_only:
                 self.db.enable_wal()
@@ -68,7 +75,7 @@ class Store:
         except sqlite3.DatabaseError as exc:  # "file is not a database", a disk image that is malformed
             raise StoreError(f"{self.db_path} không phải kho dữ liệu SQLite đọc được ({exc}); chỉ --data tới thư mục "
                              "dữ liệu của kiemtra, hoặc khôi phục kiemtra.db từ bản sao lưu") from None
-        self.artifacts = ArtifactFiles(self.data_dir / "evidence")
+        self.artifacts: ArtifactStore = ArtifactFiles(self.data_dir / "evidence")
 
     def close(self) -> None:
         self.db.conn.close()
@@ -80,12 +87,29 @@ class Store:
         self.close()
 
     @property
+    def dialect(self) -> str:
+        """"sqlite" or "postgresql" (`evidence.database.dialect`)."""
+        return dialect(self.db)
+
+    @property
     def schema_version(self) -> int:
+        if self.dialect == POSTGRESQL:   # no user_version there: the count of applied migrations is the same number
+            return int(self.db.execute("select count(*) from _migrations").fetchone()[0])
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
     def write_lock(self) -> AbstractContextManager[sqlite3.Connection]:
         """BEGIN IMMEDIATE … COMMIT on the store's connection (`evidence.transaction.immediate`)."""
         return immediate(self.db.conn)
+
+    def row_lock(self) -> AbstractContextManager[sqlite3.Connection]:
+        """`write_lock` for conditional single-row updates: the same on SQLite; on PostgreSQL without the
+        store-wide lock, so many workers' leases do not queue behind each other (`lock_key` locks a subset)."""
+        return immediate(self.db.conn, store_wide=False)
+
+    def lock_key(self, conn: Any, key: str) -> None:
+        """Inside `row_lock`, serialize with every other transaction locking `key` (PostgreSQL; SQLite already is)."""
+        if self.dialect == POSTGRESQL:
+            conn.execute("select pg_advisory_xact_lock(hashtext(?))", [key])
 
     # -- artifacts: files named by their hash, linked to the runs that kept them ----------------
     def keep_bytes(self, run_id: str, data: bytes, suffix: str, role: str) -> Artifact:

@@ -8,13 +8,21 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def immediate(conn: sqlite3.Connection, *, store_wide: bool = True) -> Iterator[sqlite3.Connection]:
     """The write lock is taken before the first read, so two processes never race on what they read.
 
     Inside it write with plain SQL on the yielded connection: sqlite-utils' own writes commit on
     their own and would end the transaction early.
+
+    On PostgreSQL (`evidence.database.postgres.PgConnection`) the same lock is an advisory
+    transaction lock every store writer shares, taken first thing in the transaction;
+    `store_wide` False leaves it out there, for a transaction whose writes are conditional updates
+    of single rows, which PostgreSQL's row locks already keep apart (the job queue's leases).
     """
-    conn.execute("BEGIN IMMEDIATE")
+    if getattr(conn, "dialect", "sqlite") == "postgresql":
+        conn.begin(write_lock=store_wide)   # type: ignore[attr-defined]
+    else:
+        conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
     except BaseException:

@@ -14,7 +14,7 @@ import click
 from rich.markup import escape
 
 from kiemtra import __version__
-from kiemtra.commands import catalogue, config, crawl, evidence, portal, score, service, world
+from kiemtra.commands import catalogue, config, crawl, evidence, playbook, portal, score, service, users, worker, world
 from kiemtra.commands.base import State, errors
 from kiemtra.errors import ConfigInvalid, KiemtraError
 
@@ -70,6 +70,6 @@ def entry() -> None:
     sys.exit(run_cli())
 
 
-for _module in (config, catalogue, crawl, evidence, portal, score, service, world):
+for _module in (config, catalogue, crawl, evidence, portal, score, service, world, worker, playbook, users):
     for _command in _module.COMMANDS:
         main.add_command(_command)

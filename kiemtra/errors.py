@@ -9,16 +9,20 @@
     │   └── SigningError         a signing key that cannot be made or read (exit 2)
     ├── BundleError              nothing to export under that id, or a file that is not a bundle (exit 2)
     ├── CrawlLocked              another crawl holds this store: not an error of this run, try later (exit 3)
+    ├── ClusterBusy              the cluster cannot take a re-run now: an open job, or no answer in time (exit 1)
     └── VisitError               a visit could not see the site; never a verdict against it (exit 1)
         ├── NavigationTimeout    the page did not answer within the time-out
         ├── ConnectionFailed     refused, reset, DNS, TLS: nothing came back
         ├── RedirectLoop         too many redirects
         ├── HostNotAllowed       the target left the hosts the check may visit
         ├── DownloadInstead      the address answered with a file to download, not a page
-        └── BrowserCrashed       the page or the browser died under us
+        ├── BrowserCrashed       the page or the browser died under us
+        ├── BlockedByPolicy      the navigation policy refused the address (file:, loopback, private)
+        └── PageStalled          the page never let the bot act within a step's or the check's deadline
 
 Exit codes of the `kiemtra` command: 0 done, 1 some checks could not run, 2 bad usage, config or
-set-up, 3 another crawl holds the store, 130 interrupted. `kiemtra.cli.run_cli` prints any of these
+set-up, 3 another crawl holds the store, 4 (`evidence verify-bundle` only) a bundle intact but not
+authenticated (no trusted public key given), 130 interrupted. `kiemtra.cli.run_cli` prints any of these
 as one Vietnamese line (a `ConfigInvalid` as one line per problem) and returns its `exit_code`; the
 error is raised where the bad input is noticed, with a message naming the file, the field and the fix.
 Anything else that escapes is a bug and keeps its traceback.
@@ -100,6 +104,10 @@ class CrawlLocked(KiemtraError):
     exit_code = 3
 
 
+class ClusterBusy(KiemtraError):
+    """The cluster cannot take a re-run now: the service has an open job already, or no answer came in time."""
+
+
 class VisitError(KiemtraError):
     """The bot could not see the site. `kind` is the stable class name stored with the run."""
 
@@ -129,3 +137,19 @@ class DownloadInstead(VisitError):
 
 class BrowserCrashed(VisitError):
     kind = "browser_crashed"
+
+
+class BlockedByPolicy(VisitError):
+    """The navigation policy refused an address (a local file, this machine, an internal network)."""
+
+    kind = "blocked_by_policy"
+
+    def __init__(self, message: str, *, url: str = "", reason: str = "") -> None:
+        super().__init__(message)
+        self.url, self.reason = url, reason or message
+
+
+class PageStalled(VisitError):
+    """The page never let the bot act within the step's or the check's deadline."""
+
+    kind = "stalled"

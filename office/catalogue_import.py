@@ -83,7 +83,7 @@ def _json_rows(path: Path) -> Iterator[Row]:
         document = json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
         raise ConfigError(f"JSON không hợp lệ: {exc.msg}", file=str(path), line=exc.lineno,
-                          fix="xuất lại tệp JSON từ CSDL TTHC") from exc
+                          fix="xuất lại tệp JSON từ CSDL TTHC") from None
     items = document
     if isinstance(document, dict):
         items = next((v for v in document.values() if isinstance(v, list)), None)
@@ -97,11 +97,14 @@ def _json_rows(path: Path) -> Iterator[Row]:
 
 
 def _xlsx_rows(path: Path) -> Iterator[Row]:
-    from office.xlsxform import open_workbook  # openpyxl only when an XLSX is read
+    from office.xlsxform import open_workbook, sheet_rows  # openpyxl only when an XLSX is read
 
-    book = open_workbook(path, "mở bằng Excel/LibreOffice và lưu lại dạng .xlsx", read_only=True, data_only=True)
+    fix = "mở bằng Excel/LibreOffice và lưu lại dạng .xlsx"
+    book = open_workbook(path, fix, read_only=True, data_only=True)
     sheet = book.active
-    rows = sheet.iter_rows(values_only=True)
+    if sheet is None:
+        raise ConfigError("tệp XLSX không có trang nào", file=str(path), fix=fix)
+    rows = sheet_rows(sheet, path, fix)
     # Exports often carry a title above the table: the header is the first row naming a code column.
     for number, headers in enumerate(rows, start=1):  # noqa: B007 (read after the loop: the header's row)
         if any(_key(h) in COLUMNS["code"] for h in headers if h is not None):
@@ -130,8 +133,13 @@ def read_records(path: Path) -> list[dict[str, Any]]:
         raise ConfigError("không có tệp này", file=str(path), fix="kiểm tra đường dẫn")
     try:
         return validate(reader(path), str(path))
-    except UnicodeDecodeError as exc:
-        raise ConfigError("tệp không phải UTF-8", file=str(path), fix="lưu lại tệp với mã hóa UTF-8") from exc
+    except UnicodeDecodeError:
+        raise ConfigError("tệp không phải UTF-8", file=str(path), fix="lưu lại tệp với mã hóa UTF-8") from None
+    except csv.Error as exc:  # a field over csv.field_size_limit (128 KiB), a NUL byte...
+        raise ConfigError(f"CSV không đọc được ({exc})", file=str(path),
+                          fix="xuất lại tệp từ CSDL TTHC; mỗi ô một giá trị, không có ô dài bất thường") from None
+    except RecursionError:
+        raise ConfigError("JSON lồng quá sâu", file=str(path), fix="xuất lại tệp JSON từ CSDL TTHC") from None
 
 
 def validate(rows: Iterable[Row], file: str) -> list[dict[str, Any]]:

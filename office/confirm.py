@@ -8,16 +8,18 @@ A dispute of a figure the agency itself declared asks for no crawl: the departme
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
 
 from configuration.loader import Config
-from evidence import confirmations, recheck_requests
+from evidence import confirmations
 from evidence.store import Store
 from kiemtra.errors import ConfigError, ConfigInvalid
-from office.reports.confirmation import AGENCY_CELL, ANSWER_COL, HEADER_ROW, REASON_COL, SHEET, YEAR_CELL
+from office.reports.confirmation import AGENCY_CELL, ANSWER_COL, HEADER_ROW, ID_CELL, ID_SHEET, REASON_COL, SHEET, YEAR_CELL
 from office.xlsxform import open_workbook
 
 AGREE = {"đồng ý", "dong y", "agree", "đồng y", "x"}
@@ -43,22 +45,35 @@ def _answer(raw: object) -> str | None:
 def named_targets(config: Config, agency_id: str, key: str, reason: str) -> list[tuple[str, str]]:
     """(kind, target id) to re-check for a disputed row: its own target and those its reason names."""
     agency = config.agency(agency_id)
-    service_ids = {s.id for s in agency.services}
-    portal_ids = {c.id for c in config.criteria}
-    kind, _, ident = key.partition(":")
-    found: list[tuple[str, str]] = []
-    if kind == "service" and ident in service_ids:
-        found.append(("service", ident))
-    elif kind == "criterion" or (kind == "figure" and ident.startswith("kt_")):
-        if ident.startswith(("c4", "kt_dvctt")):
-            # Disputing category 4 re-checks the declared level-3/4 services unless the reason names some.
-            named = [s for s in service_ids if re.search(rf"\b{re.escape(s)}\b", reason)]
-            found += [("service", s) for s in sorted(named or {s.id for s in agency.services if s.declared_level >= 3})]
-        else:
-            found.append(("criterion", f"{agency_id}/{ident}"))
-    found += [("service", s) for s in sorted(service_ids) if re.search(rf"\b{re.escape(s)}\b", reason)]
-    found += [("criterion", f"{agency_id}/{c}") for c in sorted(portal_ids) if re.search(rf"\b{re.escape(c)}\b", reason)]
-    return list(dict.fromkeys(found))
+    return confirmations.recheck_targets(agency_id, key, reason,
+                                         services={s.id: s.declared_level for s in agency.services},
+                                         criteria=[c.id for c in config.criteria])
+
+
+def _issued(store: Store, book: Workbook, path: Path) -> dict[str, Any]:
+    """The issued sheet a returned file names in its hidden page; ConfigError when it names none the store knows."""
+    fix = "dùng phiếu do `kiemtra report` tạo và gửi cho cơ quan, không chép sang tệp khác"
+    raw = book[ID_SHEET][ID_CELL].value if ID_SHEET in book.sheetnames else None
+    sheet_id = str(raw or "").strip()
+    if not sheet_id:
+        raise ConfigError("phiếu không có mã phiếu (trang ẩn kiemtra)", file=str(path), field=f"{ID_SHEET}!{ID_CELL}", fix=fix)
+    issued = confirmations.issued_sheet(store, sheet_id[:64])
+    if issued is None:
+        raise ConfigError(f"mã phiếu '{sheet_id[:40]}' không phải của phiếu nào đã phát từ kho này", file=str(path),
+                          field=f"{ID_SHEET}!{ID_CELL}", fix=fix)
+    return issued
+
+
+def _year(value: object) -> int | None:
+    """A year cell as an int, or None when it holds text, a fraction, a bool or nothing."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = str(value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) == 4 else None
 
 
 def import_answers(store: Store, config: Config, path: Path) -> ConfirmResult:
@@ -69,18 +84,38 @@ def import_answers(store: Store, config: Config, path: Path) -> ConfirmResult:
     if SHEET not in book.sheetnames:
         raise ConfigError(f"không có trang '{SHEET}'", file=str(path), fix="dùng phiếu do `kiemtra report` tạo")
     sheet = book[SHEET]
-    agency_id, year = str(sheet[AGENCY_CELL].value or "").strip(), sheet[YEAR_CELL].value
+    issued = _issued(store, book, path)
+    agency_id, year = str(sheet[AGENCY_CELL].value or "").strip(), _year(sheet[YEAR_CELL].value)
     problems: list[ConfigError] = []
-    if agency_id not in {a.id for a in config.agencies}:
-        problems.append(ConfigError(f"không có cơ quan '{agency_id}'", file=str(path), field=f"{SHEET}!{AGENCY_CELL}",
-                                    fix="không sửa ô mã cơ quan"))
+
+    def problem(cell: str, message: str, fix: str) -> None:
+        problems.append(ConfigError(message, file=str(path), field=f"{SHEET}!{cell}", fix=fix))
+
+    if agency_id != issued["agency_id"]:
+        problem(AGENCY_CELL, f"phiếu được phát cho cơ quan '{issued['agency_id']}', ô mã cơ quan ghi '{agency_id}'",
+                "không sửa ô mã cơ quan; mỗi cơ quan gửi lại đúng phiếu của mình")
+    elif agency_id not in {a.id for a in config.agencies}:
+        problem(AGENCY_CELL, f"không có cơ quan '{agency_id}' trong cấu hình", "dùng phiếu do `kiemtra report` tạo")
+    if year != issued["year"]:
+        problem(YEAR_CELL, f"phiếu được phát cho năm {issued['year']}, ô năm ghi '{sheet[YEAR_CELL].value}'",
+                "không sửa ô năm đánh giá")
+    if problems:
         raise ConfigInvalid(problems)
+    keys, seen = set(issued["item_keys"]), dict[str, int]()
     answers = []
     for row in range(HEADER_ROW + 1, sheet.max_row + 1):
         key = str(sheet.cell(row, 1).value or "").strip()
         answer = _answer(sheet.cell(row, ANSWER_COL).value)
         reason = str(sheet.cell(row, REASON_COL).value or "").strip()
         cell = sheet.cell(row, ANSWER_COL).coordinate
+        if key and key not in keys:
+            problem(sheet.cell(row, 1).coordinate, f"khóa '{key}' không có trong phiếu đã phát",
+                    "không sửa, không thêm dòng ở cột A; lấy lại phiếu do `kiemtra report` tạo")
+            continue
+        if key and key in seen:
+            problem(sheet.cell(row, 1).coordinate, f"khóa '{key}' lặp lại (đã có ở dòng {seen[key]})", "bỏ dòng chép thừa")
+            continue
+        seen[key] = row
         if not key or answer is None:
             continue
         if answer == "?":
@@ -95,17 +130,16 @@ def import_answers(store: Store, config: Config, path: Path) -> ConfirmResult:
             answers.append((row, key, answer, reason, evidence))
     if problems:
         raise ConfigInvalid(problems)
-    result = ConfirmResult(agency_id, int(year))
+    result = ConfirmResult(agency_id, issued["year"])
     for row, key, answer, reason, evidence in answers:
-        dispute_id = confirmations.record_answer(store, result.year, agency_id, key, answer, reason, path.name, row, evidence)
+        # The same call as the workspace's page (evidence/web/confirmation.py): one disputes model for both paths.
+        answered = confirmations.answer_item(
+            store, year=result.year, agency_id=agency_id, item_key=key, answer=answer, reason=reason,
+            source_file=path.name, row=row, evidence=evidence,
+            targets=named_targets(config, agency_id, key, reason) if answer == "dispute" else [])
         if answer == "agree":
             result.agreed += 1
-            continue
-        if dispute_id is None:
-            continue
-        result.disputes.append(dispute_id)
-        for kind, target in named_targets(config, agency_id, key, reason):
-            result.recheck_requests.append(recheck_requests.request_recheck(
-                store, kind=kind, target_id=target, agency_id=agency_id, dispute_id=dispute_id,
-                reason=f"khiếu nại {key}: {reason}"))
+        elif answered.dispute_id is not None:
+            result.disputes.append(answered.dispute_id)
+            result.recheck_requests += answered.recheck_requests
     return result

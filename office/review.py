@@ -8,16 +8,19 @@ A scores file (CSV or XLSX, first row headers) has one row per agency and criter
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checks.review import Scores, Status, review
 from configuration.loader import Config
 from evidence import portal as portal_store
+from evidence.portal import statuses  # the review's state lives beside its tables; re-exported here
 from evidence.store import Store
 from kiemtra.errors import ConfigError, ConfigInvalid
+
+__all__ = ["ImportedScore", "import_scores", "read_scores", "statuses"]
 
 HEADERS = {"agency_id": "agency_id", "co_quan": "agency_id", "criterion_id": "criterion_id", "tieu_chi": "criterion_id",
            "score": "score", "diem": "score", "note": "note", "ghi_chu": "note"}
@@ -35,10 +38,13 @@ class ImportedScore:
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from office.xlsxform import open_workbook
+        from office.xlsxform import open_workbook, sheet_rows
 
-        sheet = open_workbook(path, "lưu bảng điểm ở dạng .xlsx hoặc .csv", read_only=True, data_only=True).worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
+        fix = "lưu bảng điểm ở dạng .xlsx hoặc .csv"
+        book = open_workbook(path, fix, read_only=True, data_only=True)
+        if not book.worksheets:
+            raise ConfigError("tệp XLSX không có trang nào", file=str(path), fix=fix)
+        rows = sheet_rows(book.worksheets[0], path, fix)
         header = [str(h or "").strip().lower() for h in next(rows, ())]
         for number, values in enumerate(rows, start=2):
             if any(v not in (None, "") for v in values):
@@ -54,6 +60,9 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     except UnicodeDecodeError:
         raise ConfigError("tệp không phải CSV dạng UTF-8", file=str(path),
                           fix="lưu bảng điểm ở dạng CSV UTF-8 hoặc .xlsx") from None
+    except csv.Error as exc:  # a field over csv.field_size_limit (128 KiB), a NUL byte...
+        raise ConfigError(f"CSV không đọc được ({exc})", file=str(path),
+                          fix="lưu bảng điểm ở dạng CSV UTF-8 hoặc .xlsx, mỗi ô một giá trị") from None
 
 
 def read_scores(path: Path, config: Config) -> list[ImportedScore]:
@@ -64,6 +73,7 @@ def read_scores(path: Path, config: Config) -> list[ImportedScore]:
     groups = {a.id: a.group for a in config.agencies}
     problems: list[ConfigError] = []
     out: list[ImportedScore] = []
+    seen: dict[tuple[str, str], int] = {}
     for line, raw in _rows(path):
         row = {HEADERS[k]: v for k, v in raw.items() if k in HEADERS}
 
@@ -86,6 +96,14 @@ def read_scores(path: Path, config: Config) -> list[ImportedScore]:
         except ValueError:
             problem(f"điểm '{row.get('score')}' không phải số", "score", "ghi số, ví dụ 3 hoặc 2,5")
             continue
+        if not math.isfinite(score):
+            problem(f"điểm '{row.get('score')}' không phải số hữu hạn", "score", "ghi số, ví dụ 3 hoặc 2,5")
+            continue
+        if (agency, criterion) in seen:
+            problem(f"{agency}/{criterion} lặp lại (đã có ở dòng {seen[(agency, criterion)]})", "criterion_id",
+                    "mỗi cơ quan, tiêu chí một dòng: bỏ dòng thừa")
+            continue
+        seen[(agency, criterion)] = line
         if not 0 <= score <= max_points:
             problem(f"điểm {score:g} ngoài khoảng 0–{max_points:g}", "score", f"ghi điểm từ 0 đến {max_points:g}")
             continue
@@ -104,20 +122,3 @@ def import_scores(store: Store, path: Path, config: Config, *, inspector: str, r
             score=item.score, max_points=item.max_points, outcome="scored", source=f"import:{path.name}",
             reasons=[{"text": item.note}] if item.note else [], why=f"nhập từ {path.name} dòng {item.line}")
     return changed
-
-
-def statuses(store: Store, config: Config, agency_id: str | None = None, *, who: str = "kiemtra") -> list[Status]:
-    """Every applicable (agency, criterion) with A, B, mean, flags and the appraiser's score."""
-    agencies = [config.agency(agency_id)] if agency_id else list(config.agencies)
-    stored = {(r["agency_id"], r["criterion_id"], r["role"]): r["score"] for r in portal_store.scores(store, agency_id)}
-    appraised = portal_store.appraisals(store, agency_id)
-    out: list[Status] = []
-    for agency in agencies:
-        seed = portal_store.review_seed(store, agency.id, threshold=config.settings.review.threshold,
-                                        fraction=config.settings.review.sample_fraction, who=who)
-        rows = [Scores(agency.id, c.id, c.points[agency.group], stored.get((agency.id, c.id, "A")),
-                       stored.get((agency.id, c.id, "B")),
-                       appraised[(agency.id, c.id)]["score"] if (agency.id, c.id) in appraised else None)
-                for c in config.criteria if agency.group in c.points]
-        out.extend(review(rows, threshold=seed["threshold"], fraction=seed["fraction"], seed=seed["seed"]))
-    return out

@@ -9,6 +9,7 @@ as missing, and the criteria that read it score zero with that reason (R10).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from configuration.loader import Config
 from configuration.scoring import FigureSpec, ScoringConfig
 from kiemtra.errors import ConfigError, ConfigInvalid
-from office.xlsxform import open_workbook, save_workbook, write_header
+from office.xlsxform import open_workbook, put, put_at, save_workbook, write_header
 
 SHEETS = {"bo": "Phiếu 1A", "cqtcp": "Phiếu 2A", "tinh": "Phiếu 3A"}
 TITLES = {"bo": "Bộ, cơ quan ngang Bộ", "cqtcp": "Cơ quan thuộc Chính phủ", "tinh": "Tỉnh, thành phố trực thuộc Trung ương"}
@@ -56,10 +57,13 @@ def write_template(path: Path, group: str, scoring: ScoringConfig, *, agency_id:
     sheet = book.active
     sheet.title = SHEETS[group]
     form = sheet.title.split()[-1]
-    sheet["A1"] = f"PHIẾU KHẢO SÁT {form} — {TITLES[group]} (Phụ lục {form}, Quyết định 2342/QĐ-BTTTT)"
+    # The Decision's appendices are not all at hand: the form says which parts are kiemtra's defaults.
+    sheet["A1"] = (f"PHIẾU KHẢO SÁT {form} — {TITLES[group]} (mẫu của kiemtra theo Phụ lục {form}, Quyết định "
+                   "2342/QĐ-BTTTT; số liệu ngoài hạng mục 1 mục 1–5 là mặc định kiemtra, chưa có phụ lục gốc)")
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet["A3"], sheet[AGENCY_CELL] = "Mã cơ quan (id trong danh sách cơ quan)", agency_id or None
-    sheet["A4"], sheet[YEAR_CELL] = "Năm đánh giá", year
+    sheet["A3"], sheet["A4"] = "Mã cơ quan (id trong danh sách cơ quan)", "Năm đánh giá"
+    put_at(sheet, AGENCY_CELL, agency_id or None)
+    put_at(sheet, YEAR_CELL, year)
     write_header(sheet, HEADER_ROW, COLUMNS, (24, 30, 60, 12, 10, 14, 30))
     yes_no = DataValidation(type="list", formula1='"có,không"', allow_blank=True)
     sheet.add_data_validation(yes_no)
@@ -67,7 +71,7 @@ def write_template(path: Path, group: str, scoring: ScoringConfig, *, agency_id:
         values = (figure.id, scoring.table.categories[figure.category], figure.name, figure.unit,
                   "có/không" if figure.type == "yes_no" else "số")
         for column, value in enumerate(values, start=1):
-            sheet.cell(row, column, value).alignment = Alignment(wrap_text=column == 3, vertical="top")
+            put(sheet, row, column, value).alignment = Alignment(wrap_text=column == 3, vertical="top")
         if figure.type == "yes_no":
             yes_no.add(sheet.cell(row, VALUE_COL))
     guide = book.create_sheet("Hướng dẫn")
@@ -75,7 +79,9 @@ def write_template(path: Path, group: str, scoring: ScoringConfig, *, agency_id:
             "Ghi mã cơ quan và năm đánh giá ở ô C3, C4.",
             "Ghi giá trị vào cột F (Giá trị): số không âm; với kiểu có/không ghi 'có' hoặc 'không'.",
             "Không đổi cột A (Mã số liệu) và không thêm, bớt dòng.",
-            "Số liệu bắt buộc để trống: các tiêu chí dùng số liệu đó được 0 điểm (QĐ 2342 mục 5.3.b)."), start=1):
+            "Số liệu bắt buộc để trống: các tiêu chí dùng số liệu đó được 0 điểm (QĐ 2342 mục 5.3.b).",
+            "Mẫu phiếu và các số liệu ngoài hạng mục 1 (mục 1–5) là mặc định của kiemtra khi chưa có phụ lục gốc "
+            "của Quyết định; xem config/scoring.yaml (basis)."), start=1):
         guide.cell(row, 1, text)
     return save_workbook(book, path)
 
@@ -108,6 +114,7 @@ def read_form(path: Path, config: Config, *, year: int | None = None) -> SurveyF
     form = SurveyForm(agency_id, group, year or form_year or 0, sheet.title)
     asked = {f.id: f for f in config.scoring.survey_figures(group)}
     seen: set[str] = set()
+    first: dict[str, str] = {}
     for row in range(HEADER_ROW + 1, sheet.max_row + 1):
         code = str(sheet.cell(row, 1).value or "").strip()
         if not code:
@@ -117,7 +124,12 @@ def read_form(path: Path, config: Config, *, year: int | None = None) -> SurveyF
             problem(sheet.cell(row, 1).coordinate, f"mã số liệu '{code}' không có trong {sheet.title}",
                     "không sửa cột A; lấy lại mẫu bằng `kiemtra survey template`")
             continue
+        if code in seen:
+            problem(sheet.cell(row, 1).coordinate, f"mã số liệu {code} lặp lại (đã có ở ô {first[code]})",
+                    "mỗi số liệu một dòng: xóa dòng chép thừa")
+            continue
         seen.add(code)
+        first[code] = sheet.cell(row, 1).coordinate
         value, error = _parse(asked[code], sheet.cell(row, VALUE_COL).value)
         if error:
             problem(cell, error[0], error[1])
@@ -166,6 +178,9 @@ def _parse(figure: FigureSpec, raw: Any) -> tuple[float | None, tuple[str, str] 
         number = float(raw) if isinstance(raw, (int, float)) else float(str(raw).strip().replace(" ", "").replace(",", "."))
     except ValueError:
         return None, (f"'{raw}' không phải số", "ghi một số ≥ 0, ví dụ 120 hoặc 2,5")
+    if not math.isfinite(number):
+        # inf, 1e999 and nan parse as floats; one of them made every agency's score NaN (issue 12).
+        return None, (f"'{raw}' không phải số hữu hạn", "ghi một số ≥ 0, ví dụ 120 hoặc 2,5")
     if number < 0:
         return None, (f"{number:g} là số âm", "ghi một số ≥ 0")
     return number, None

@@ -13,7 +13,7 @@ from kiemtra.cli import run_cli
 REPO = Path(__file__).resolve().parent.parent
 FILLED = {  # bac-ninh's form 3A; everything else is left empty (R10: those criteria score 0)
     "c1_cbccvc": 1000, "c1_cbccvc_may_tinh": 950, "c1_may_tinh": 1200, "c1_may_tinh_diet_virus": 900,
-    "c1_bang_thong": 500, "c1_don_vi": 20, "c1_don_vi_wan": 16, "c1_ung_dung_wan": 7, "c1_co_ttdl": "có",
+    "c1_bang_thong": 500, "c1_don_vi": 20, "c1_don_vi_wan": 16, "c1_ung_dung_wan": 7, "c1_co_ttdl": "có", "c1_ttdl_chung_nhan": "không",
     "c1_ttdl_dat_chuan": "không", "c1_sao_luu": "có", "c1_giai_phap_attt": 3,
     "c4_tong_tthc": 10, "c4_tong_ho_so": 1000, "c4_ho_so_truc_tuyen": 400,
 }

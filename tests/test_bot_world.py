@@ -16,6 +16,7 @@ from urllib.parse import quote_plus
 import pytest
 
 from evidence import runs
+from evidence.seal.wacz import warc_bytes
 from evidence.store import Store
 from kiemtra.cli import run_cli
 
@@ -32,7 +33,10 @@ SECRET = "Bí-mật kiểm tra 42!"
 def crawled(world, tmp_path_factory):
     from kiemtra.commands.world import load_world_catalogue, write_world_config
 
+    from crawler.bot import accounts
+
     world.reset()
+    accounts.forget_all()  # the world forgot every account: so does the bot
     os.environ["KIEMTRA_BOT_PASSWORD"] = SECRET
     root = tmp_path_factory.mktemp("bot-world")
     config = write_world_config(world, root / "config")
@@ -60,18 +64,19 @@ def test_first_crawl_exits_1_and_flaky_services_are_checked_again(crawled, answe
     assert all(code == 0 for code in crawled["reruns"].values())
 
 
-def test_every_level_and_mode_matches_the_answer_key(crawled, answer_key, capsys):
+def test_every_level_mode_and_decree42_class_matches_the_answer_key(crawled, answer_key, capsys):
     found = results(crawled, capsys)
     wrong = []
     for service_id, truth in answer_key["services"].items():
         got = found[service_id]
         if truth[HUMAN]:
             continue
-        if (got["found_level"], got["mode"]) != (truth["true_level"], truth["mode"]):
-            wrong.append(f"{service_id}: {got['found_level']}/{got['mode']} ≠ {truth['true_level']}/{truth['mode']} "
+        if (got["found_level"], got["mode"], got["decree42"]) != (truth["true_level"], truth["mode"], truth["decree42"]):
+            wrong.append(f"{service_id}: {got['found_level']}/{got['mode']}/{got['decree42']} ≠ "
+                         f"{truth['true_level']}/{truth['mode']}/{truth['decree42']} "
                          f"{truth['behaviours']} {got['reasons']}")
     assert wrong == []
-    assert sum(1 for t in answer_key["services"].values() if not t[HUMAN]) >= 40
+    assert sum(1 for t in answer_key["services"].values() if not t[HUMAN]) >= 55
 
 
 def test_by_report_services_name_their_gate(crawled, answer_key, capsys):
@@ -126,6 +131,9 @@ def test_the_bot_password_is_never_stored(crawled):
                 for member in bundle.namelist():
                     body = bundle.read(member)
                     assert secret not in body and quote_plus(SECRET).encode() not in body, (path, member)
+        if path.suffix == ".wacz":  # its WARC is gzipped: look inside
+            warc = warc_bytes(data)
+            assert secret not in warc and quote_plus(SECRET).encode() not in warc, path
 
 
 def test_verdicts_recompute_to_the_same_answers(crawled, capsys):
@@ -140,7 +148,10 @@ def test_results_table_and_filters(crawled, capsys):
     assert run_cli([*crawled["base"], "results", "--agency", "bhxh", "--json"]) == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert lines and {x["agency"] for x in lines} == {"bhxh"}
-    assert set(lines[0]) == {"id", "agency", "declared_level", "found_level", "mode", "outcome", "reasons", "run_id"}
+    assert set(lines[0]) == {"id", "agency", "declared_level", "found_level", "mode", "outcome", "reasons", "run_id",
+                             "recognition", "recognized_level", "recognition_reason", "recognition_runs", "decree42"}
+    assert {x["recognition"] for x in lines} <= {"recognized", "not_recognized", "pending_retry", "pending_judgement",
+                                                 "not_checked", "given_up"}
     assert run_cli([*crawled["base"], "results", "--agency", "khong-co"]) == 2
     assert run_cli([*crawled["base"], "rerun", "khong-co-dich-vu"]) == 2
     assert "không có dịch vụ 'khong-co-dich-vu'" in capsys.readouterr().err

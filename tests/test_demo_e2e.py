@@ -41,7 +41,18 @@ def test_demo_serves_the_world_crawls_and_stores_evidence(tmp_path):
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     runs = db.execute("select kind, outcome, http_status, title from runs").fetchall()
     assert ("portal", "ok", 200) in {(k, o, h) for k, o, h, _ in runs}
-    assert sum(1 for k, *_ in runs if k == "service") == 4
+    targets = db.execute("select target_id, count(*) from runs where kind = 'service' group by target_id").fetchall()
+    assert len(targets) == 4
+    # bhxh-002 declares level 3 and shows level 2: its R6 second attempt at another time happens within the demo.
+    assert dict(targets)["bhxh-002"] == 2
+    assert db.execute("select final from jobs where target_id = 'bhxh-002'").fetchone()[0] == "not_recognized"
+    # Category 3: the portal crawled as A and again as B (the demo's stand-in for a second inspector).
+    roles = {r for (r,) in db.execute("select distinct role from portal_scores where agency_id = 'bhxh'")}
+    assert roles == {"A", "B"}
+    # The demo ends in a ranking and the report's path.
+    assert "Năm " in out and "hạng" in out and "Báo cáo HTML:" in out
+    report = out.split("Báo cáo HTML:")[1].split()[0]
+    assert Path(report).is_file() and "Xếp hạng" in Path(report).read_text(encoding="utf-8")
     shots = db.execute("select count(*) from steps where screenshot_sha256 is not null and html_sha256 is not null").fetchone()[0]
     assert shots >= 5
     for (path,) in db.execute("select path from artifacts"):

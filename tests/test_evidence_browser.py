@@ -55,9 +55,11 @@ def recorded(world, tmp_path_factory):
     key = root / "keys" / "signing-key.pem"
     init_key(key)
     config_dir = write_world_config(world, root / "config")
-    config = load_config(config_dir, {"data": str(root / "var"), "signing": {"key_file": str(key)},
-                                      "timeouts": {"step_s": 5, "navigation_s": 10}})
     hostile = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    config = load_config(config_dir, {"data": str(root / "var"), "signing": {"key_file": str(key)},
+                                      "timeouts": {"step_s": 5, "navigation_s": 10},
+                                      "navigation": {"allowed_private": [*world.allowed_private(),
+                                                                         f"127.0.0.1:{hostile.server_port}"]}})
     threading.Thread(target=hostile.serve_forever, daemon=True).start()
     bad_agency = AgencyConfig(id="thu-nghiem", name="Cơ quan <b>thử</b> nghiệm", group="tinh", portal="http://127.0.0.1:1/")
     bad_service = ServiceConfig(id="thu-nghiem-xss", name="Thủ tục <i>độc</i>", declared_level=3,

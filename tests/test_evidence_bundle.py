@@ -109,7 +109,9 @@ def test_cli_verify_exits_1_on_tampering(tmp_path, signer, monkeypatch):
     assert run_cli([*data, "evidence", "verify", "--all"]) == 0
     out = tmp_path / "b.zip"
     assert run_cli([*data, "evidence", "export", ids[0], "-o", str(out)]) == 0
-    assert run_cli(["evidence", "verify-bundle", str(out)]) == 0
+    assert run_cli(["evidence", "verify-bundle", str(out)]) == 4  # intact, but no trusted key: not authenticated
+    (tmp_path / "k.pub").write_text(signer.public_pem)
+    assert run_cli(["evidence", "verify-bundle", str(out), "--public-key", str(tmp_path / "k.pub")]) == 0
     import sqlite3
 
     db = sqlite3.connect(tmp_path / "var" / "kiemtra.db")

@@ -7,6 +7,10 @@ from evidence_helpers import AGENCY, make_store
 from evidence import confirmations, disputes
 from evidence.web import queries
 
+import pytest as _pytest
+
+pytestmark = _pytest.mark.usefixtures("store_dialect")   # every test on SQLite and on PostgreSQL
+
 
 def test_a_disputed_service_shows_in_the_browser_and_an_item_dispute_does_not(tmp_path):
     store, run_ids = make_store(tmp_path, None)

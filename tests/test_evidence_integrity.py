@@ -18,6 +18,8 @@ from evidence.seal.manifest import seal_run
 from evidence.seal.signing import Signer
 from evidence.seal.verify import verify
 
+pytestmark = pytest.mark.usefixtures("store_dialect")   # every test on SQLite and on PostgreSQL
+
 
 @pytest.fixture()
 def sealed(tmp_path, signer):

@@ -36,7 +36,8 @@ def test_review_flags_disagreements_and_samples_only_the_rest():
     assert out["c1"].rescore and not out["c1"].spot_check
     assert out["c2"].spot_check and not out["c2"].rescore
     assert out["c3"].missing == ("B",) and out["c3"].final is None
-    assert totals(out.values()) == {"bn": 6.0}
+    assert out["c1"].final is None and "cần chấm lại" in out["c1"].flags     # R2: no mean of a disagreement
+    assert totals(out.values()) == {"bn": 4.0}
 
 
 def test_shipped_table_sums_to_100_per_group():

@@ -17,6 +17,8 @@ from evidence import agencies, queue, runs
 from evidence.store import Store
 from kiemtra.errors import CrawlLocked
 
+pytestmark = pytest.mark.usefixtures("store_dialect")   # every test on SQLite and on PostgreSQL
+
 T0 = datetime(2024, 11, 20, 18, 0, tzinfo=timezone.utc)  # 01:00 in Vietnam
 LEASE = timedelta(seconds=120)
 POLICY = Retry(min_delay_minutes=60, other_window_hours=4, max_attempts=3)

@@ -6,15 +6,18 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from configuration.criteria import load_criteria
 from configuration.loader import load_all as load_config
-from evidence import agencies, matches, runs
+from evidence import agencies, judgements, matches, runs
 from evidence import portal as portal_store
 from evidence.recheck_requests import pending_recheck_requests
 from evidence.store import Store
 from tests.scoring_helpers import FILLED, cli, config_dir, fill  # noqa: F401  (config_dir is a fixture)
+
+pytestmark = pytest.mark.usefixtures("store_dialect")   # every test on SQLite and on PostgreSQL
 
 
 def seed_checks(config_dir: Path) -> list[str]:
@@ -26,14 +29,18 @@ def seed_checks(config_dir: Path) -> list[str]:
         agencies.sync(store, [{"id": a.id, "name": a.name, "group": a.group, "portal": a.portal,
                               "services": [s.model_dump() for s in a.services]} for a in config.agencies])
         # s1 and s2 offer the same procedure at two units (R4: counted once, at the better level 4);
-        # s3 is recognized by report at level 3; s4 could not be seen (unverified: not held against it).
+        # s3 (declared 4) is recognized by report at its declared level once the evaluator accepts it (R8); s4 could not be seen
+        # (unverified: not held against it).
         for sid, code, level, mode in ((s1, "1.000001", 4, "direct"), (s2, "1.000001", 3, "direct"),
-                                       (s3, "1.000002", 3, "by_report"), (s4, "1.000003", 0, "unverified")):
+                                       (s3, "1.000002", 4, "by_report"), (s4, "1.000003", 0, "unverified")):
             matches.record_match(store, sid, "exact", [code], 100.0, [], [], "2025-01-01T00:00:00Z")
             run_id = runs.start(store, "service", sid, "bac-ninh")
             runs.finish(store, run_id, outcome="ok")
             runs.save_verdict(store, run_id, sid, {"level": level, "mode": mode, "outcome": "pass", "reasons": [],
                                              "rules": []}, "test")
+            if mode == "by_report":
+                judgements.record_judgement(store, sid, "bac-ninh", run_id, accepted=True, inspector="tham-dinh-1",
+                                            reason="cảm quan dịch vụ hoạt động và đạt yêu cầu")
         for criterion in load_criteria(config_dir):
             if "tinh" in criterion.points:
                 for role in ("A", "B"):
@@ -54,15 +61,16 @@ def test_round_trip_from_survey_to_recheck(config_dir: Path, tmp_path: Path):
 
     rows = {r["Mã cơ quan"]: r for r in csv.DictReader((out / "ket-qua-2024.csv").open(encoding="utf-8-sig"))}
     bn = rows["bac-ninh"]
-    # c1 = 950/1000×20 + 900/1200×20 + (alone with a bandwidth figure: 1.0)×40 + 16/20×45 + min(5,7) + 35+0+10+15
-    #    = 19 + 15 + 40 + 41 + 60 = 175
-    assert bn["C1 điểm"] == "175"
+    # c1 = 950/1000×20 + 900/1200×20 + (alone with a bandwidth figure: 1.0)×40 + 16/20×45 + min(5,7)
+    #      + data centre (35 + the highest case: a "không" 0, b "không" 0) + backup 5 + min(5, 3 × 1)
+    #    = 19 + 15 + 40 + 41 + 35 + 8 = 158
+    assert bn["C1 điểm"] == "158"
     assert bn["C2 điểm"] == "0"               # form left category 2 empty (R10)
     assert bn["C3 điểm"] == "100"             # both inspectors gave every criterion its maximum
-    # c4: counted recognized 2 (1.000001 at level 4, 1.000002 at level 3) of 10 procedures:
-    #     2/10×120 + 1/10×60 + 400/1000×70 = 24 + 6 + 28 = 58
-    assert bn["C4 điểm"] == "58"
-    assert (bn["Tổng điểm"], bn["Tổng chỉ số"], bn["Tổng hạng"]) == ("333", "0.333", "1")   # 175+100+58
+    # c4: counted recognized 2 (1.000001 at level 4 directly, 1.000002 at its declared 4 by report) of 10 procedures:
+    #     2/10×120 + 2/10×60 + 400/1000×70 = 24 + 12 + 28 = 64
+    assert bn["C4 điểm"] == "64"
+    assert (bn["Tổng điểm"], bn["Tổng chỉ số"], bn["Tổng hạng"]) == ("322", "0.322", "1")   # 158+100+64
     assert rows["bhxh"]["C4 điểm"] == "—"     # cqtcp: no category 4
     assert rows["thua-thien-hue"]["Tổng điểm"] == "0" and rows["thua-thien-hue"]["Tổng hạng"] == "2"
 

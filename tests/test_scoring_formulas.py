@@ -13,7 +13,7 @@ TABLE = load_scoring().table
 BASE = {  # one agency's figures; the arithmetic below is written against these
     "c1_cbccvc": 1000, "c1_cbccvc_may_tinh": 950, "c1_may_tinh": 1200, "c1_may_tinh_diet_virus": 900,
     "c1_bang_thong": 500, "c1_don_vi": 20, "c1_don_vi_wan": 15, "c1_ung_dung_wan": 7, "c1_co_ttdl": 1,
-    "c1_ttdl_dat_chuan": 0, "c1_sao_luu": 1, "c1_giai_phap_attt": 3,
+    "c1_ttdl_chung_nhan": 1, "c1_ttdl_dat_chuan": 0, "c1_sao_luu": 0, "c1_giai_phap_attt": 0,
     "c2_van_ban_tong": 10000, "c2_van_ban_dien_tu": 8000, "c2_don_vi_qlvb": 20, "c2_cbccvc_thu_dien_tu": 900,
     "c2_cbccvc_chu_ky_so": 500, "c2_ung_dung_chuyen_nganh": 10, "c2_csdl": 3, "c2_hop_truc_tuyen": 1,
     "kt_c3": 72.5,
@@ -45,7 +45,8 @@ def test_ministry_by_hand_with_normalisation_against_the_largest_in_the_group():
     assert items["c1.2"] == 15          # 900/1200 × 20
     assert items["c1.3"] == 20          # (500/1000) ÷ 1.0 × 40
     assert items["c1.4"] == 38.75       # 15/20 × 45 + min(5, 7 × 1)
-    assert items["c1.5"] == 60          # 35 + 0 + 10 + min(20, 3 × 5)
+    assert items["c1.5"] == 60          # 35 + the highest case (a: 0, b: 25)
+    assert items["c1.6"] == 0           # no backup (0), no security solution (0 × 1)
     assert tp.categories["c1"].points == 152.75
     assert tp.categories["c2"].points == 205     # 48 + 40 + 27 + 15 + min(40, 50) + 15 + 20
     assert tp.categories["c3"].points == 72.5
@@ -131,3 +132,13 @@ def test_ties_share_a_rank(values, ranks):
 
 def test_index_is_three_decimals_between_0_and_1():
     assert index(133.3333, 200) == 0.667 and index(0, 0) == 0.0 and index(250, 250) == 1.0
+
+
+@pytest.mark.parametrize(("case_a", "case_b", "has", "points"), [
+    (0, 0, 1, 35), (1, 0, 1, 40), (0, 1, 1, 60), (1, 1, 1, 60), (0, 0, 0, 0)])
+def test_data_centre_takes_the_highest_applicable_case_up_to_60(case_a, case_b, has, points):
+    # PL 1B mục 5.1: có TTDL 35; đạt chuẩn "lấy trường hợp điểm cao nhất": case a 5, case b 25 (never 5 + 25).
+    (result,) = score_group([agency("tinh-a", "tinh", c1_co_ttdl=has, c1_ttdl_dat_chuan=case_a,
+                                    c1_ttdl_chung_nhan=case_b)], TABLE)
+    items = {i.criterion_id: i for i in result.items}
+    assert items["c1.5"].points == points and items["c1.5"].max_points == 60

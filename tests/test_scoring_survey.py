@@ -16,6 +16,8 @@ from kiemtra.errors import ConfigInvalid
 from office.survey import read_form, write_template
 from tests.scoring_helpers import cli, config_dir, fill  # noqa: F401  (config_dir is a fixture)
 
+pytestmark = pytest.mark.usefixtures("store_dialect")   # every test on SQLite and on PostgreSQL
+
 
 def test_templates_ask_each_group_its_categories(tmp_path: Path):
     scoring = load_scoring()

@@ -119,3 +119,40 @@ def test_every_rule_is_declared_with_id_rule_and_summary():
     specs = list(RULES)
     assert len({s.id for s in specs}) == len(specs) >= 6
     assert all(s.rule and s.summary for s in specs)
+
+
+# --- issue 14: level 4 where there is a fee, the no-fee rule, the Decree 42 class ---------------------
+
+def test_level4_paid_online_with_the_result_at_the_counter_is_level4_one_part():
+    rows = LEVEL3[:7] + [step(8, "pay", "ok"), step(9, "result", "not_found", delivery=None)]
+    v = verdict(rows, declared=4)
+    assert (v.level, v.outcome, v.decree42) == (4, "pass", "một phần")
+
+
+def test_level4_paid_online_with_the_result_by_post_is_wholly_online():
+    rows = LEVEL3[:7] + [step(8, "pay", "ok"), step(9, "result", "ok", delivery="post")]
+    assert verdict(rows, declared=4).decree42 == "toàn trình"
+
+
+@pytest.mark.parametrize("delivery,level,klass", [("online", 4, "toàn trình"), ("post", 4, "toàn trình"),
+                                                   (None, 3, "một phần")])
+def test_a_procedure_without_fee_is_level4_only_when_its_result_comes_online_or_by_post(delivery, level, klass):
+    rows = LEVEL3[:7] + [step(8, "pay", "not_found", fee_free=True),
+                         step(9, "result", "ok" if delivery else "not_found", delivery=delivery)]
+    v = verdict(rows, declared=4)
+    assert (v.level, v.decree42) == (level, klass)
+
+
+def test_without_payment_where_a_fee_is_due_the_result_online_does_not_make_level4():
+    rows = LEVEL3[:7] + [step(8, "pay", "not_found", fee_free=False), step(9, "result", "ok", delivery="online")]
+    v = verdict(rows, declared=4)
+    assert (v.level, v.decree42) == (3, "một phần")
+
+
+def test_no_class_where_the_level_was_not_judged_directly():
+    dead = [step(1, "open", "failed", http_status=404, dead=True)]
+    assert verdict(dead).decree42 is None
+    gated = [step(1, "open", "ok", **OPEN_OK), step(2, "start_submission", "ok", asks_login=True),
+             step(3, "register", "blocked", blocker="identity")]
+    assert verdict(gated).mode == "by_report" and verdict(gated).decree42 is None
+    assert verdict(LEVEL3[:2] + [step(3, "register", "not_found")]).decree42 == "một phần"

@@ -1,25 +1,31 @@
 """Matching a declared service name to CSDL TTHC procedures (R3, R5) — pure, no storage.
 
 Candidates come from a `CandidateSource` (the store's full-text index in production, a plain
-list in tests and in the brute-force benchmark); only those few are scored. Each declared
-service gets one class:
+list in tests and in the brute-force benchmark); only those few are scored, part by part
+(checks/procedure_name.py, docs/matching.md): the object by similarity, the action and the level
+of government by agreement. Each declared service gets one class:
 
-    exact   the normalized names are the same (or a declared code exists and its name agrees)
-    strong  score ≥ thresholds.strong and clearly ahead of the next different name
-    weak    score ≥ thresholds.weak, or a declared code whose name disagrees: an inspector confirms
-    none    nothing close: not level-checked further (R5)
+    exact   the normalized names are the same, the action too, the level not different
+            (or a declared code exists and its name agrees)
+    strong  value ≥ thresholds.strong, clearly ahead of the next different name, same or close action
+            and a level that is not different
+    weak    value ≥ thresholds.weak; at most weak when the level differs or the action is only related;
+            a declared code whose name disagrees: an inspector confirms
+    none    nothing close, or the nearest procedure has another action: not level-checked further (R5)
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Literal, Protocol
 
 from rapidfuzz import fuzz, process
 
 from checks.catalogue.normalize import NormalName, bundle_parts, fold, index_terms, normalize
 from checks.catalogue.score import Score, explain, score
+from checks.procedure_name import Comparison, compare, expected_levels, parse, unit_levels
 
 MatchClass = Literal["exact", "strong", "weak", "none"]
 CLASSES: tuple[MatchClass, ...] = ("exact", "strong", "weak", "none")
@@ -80,6 +86,38 @@ class Match:
         return self.codes[0] if self.codes else None
 
 
+@lru_cache(maxsize=262144)
+def _folded_lower(name: str) -> str:
+    return fold(name.lower())
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One candidate as ranked: its whole-name score, its ranking value, and the part-by-part comparison."""
+
+    score: Score
+    value: float
+    procedure: Procedure
+    parts: Comparison
+
+
+# Points a part's agreement adds to the object's similarity when ranking and classing.
+_ACTION_POINTS = {"same": 0.0, "close": -1.0, "related": -6.0, "different": -20.0}
+_LEVEL_POINTS = {"same": 0.5, "different": -8.0, "unknown": 0.0}
+
+
+def _value(whole: Score, parts: Comparison) -> float:
+    """The ranking value: the object's similarity with the action's and level's agreement; where a side names
+    no action, the whole-name score."""
+    base = whole.value if parts.action == "unknown" else parts.object_score + _ACTION_POINTS[parts.action]
+    if whole.exact and parts.action in ("same", "unknown"):
+        base = 100.0
+    # The declaring unit's level ("Công an xã …") is a preference: ±1 point. Qualifiers ("trong trường hợp
+    # bị mất") break ties between the cases of one procedure: up to 3 points.
+    unit = 0.0 if parts.unit_agrees is None else (1.0 if parts.unit_agrees else -1.0)
+    return round(base + _LEVEL_POINTS[parts.level] + unit + 0.03 * (parts.detail_score - 100.0), 1)
+
+
 class CandidateSource(Protocol):
     def by_code(self, code: str) -> Procedure | None: ...
 
@@ -120,17 +158,23 @@ class Matcher:
         rare = [t for t in known if self.vocab[t] <= self._common]
         return rare[:10] if len(rare) >= 3 else known[:3]
 
-    def rank(self, query: NormalName, declared: Declared) -> list[tuple[Score, float, Procedure]]:
+    def rank(self, query: NormalName, declared: Declared) -> list[Ranked]:
+        """Candidates from the index, ranked by their parts: the object's similarity, then whether the
+        action and the level of government agree (checks/procedure_name.py)."""
         found = self.source.search(query, self.terms(query), self.thresholds.candidates)
         ranked, raw = [], {}
         whole = fold(query.original.lower())
+        parsed = parse(query.original)
+        expected, how = expected_levels(parsed, declared.agency_group)
+        unit = unit_levels(declared.unit)
         for procedure in found:
             result = score(query, normalize(procedure.name))
-            ranked.append((result, result.value + _level_bonus(declared, procedure), procedure))
+            parts = compare(parsed, expected, how, parse(procedure.name), procedure.level, unit)
+            ranked.append(Ranked(result, _value(result, parts), procedure, parts))
             # Names equal once qualifiers are stripped ("(thực hiện tại cấp tỉnh)") are told apart
             # by the qualifiers the declared name did carry.
-            raw[procedure.code] = fuzz.ratio(whole, fold(procedure.name.lower()))
-        ranked.sort(key=lambda item: (-item[1], -raw[item[2].code], item[2].code))
+            raw[procedure.code] = fuzz.ratio(whole, _folded_lower(procedure.name))
+        ranked.sort(key=lambda item: (-item.value, -raw[item.procedure.code], item.procedure.code))
         return ranked
 
     # -- one name --------------------------------------------------------------------------
@@ -145,30 +189,40 @@ class Matcher:
             return self._with_declared_code(declared, query, by_name)
         return self._with_bundle(declared, by_name)
 
-    def _classify(self, query: NormalName, ranked: list[tuple[Score, float, Procedure]]) -> Match:
+    def _classify(self, query: NormalName, ranked: list[Ranked]) -> Match:
         t = self.thresholds
-        candidates = tuple(Candidate(p, s.value, tuple(explain(query, normalize(p.name), s))) for s, _, p in ranked[:5])
-        if not ranked or ranked[0][0].value < t.weak:
-            best = f" (gần nhất: {ranked[0][2].code}, điểm {ranked[0][0].value:.1f})" if ranked else ""
-            return Match("none", (), ranked[0][0].value if ranked else 0.0,
-                         (f"không có thủ tục nào trong CSDL TTHC đạt ngưỡng {t.weak:g}{best}",), candidates)
-        top_score, _, top = ranked[0]
-        top_name = normalize(top.name).folded
-        runner = next((s.value for s, _, p in ranked[1:] if normalize(p.name).folded != top_name), 0.0)
-        twins = [p.code for s, _, p in ranked[1:] if normalize(p.name).folded == top_name]
-        reasons = list(candidates[0].reasons)
-        if top_score.exact:
+        candidates = tuple(Candidate(r.procedure, r.value, (r.parts.phrase, *explain(query, normalize(r.procedure.name),
+                                                                                       r.score)))
+                           for r in ranked[:5])
+        if not ranked or ranked[0].value < t.weak or ranked[0].parts.action == "different":
+            best = ""
+            if ranked:
+                top = ranked[0]
+                best = f" (gần nhất: {top.procedure.code}, điểm {top.value:.1f}: {top.parts.phrase})"
+            return Match("none", (), ranked[0].value if ranked else 0.0,
+                         (f"không có thủ tục nào trong CSDL TTHC đạt ngưỡng {t.weak:g} với cùng hành động{best}",),
+                         candidates)
+        top = ranked[0]
+        top_name = normalize(top.procedure.name).folded
+        runner = next((r.value for r in ranked[1:] if normalize(r.procedure.name).folded != top_name
+                       and r.parts.action != "different"), 0.0)
+        twins = [r.procedure.code for r in ranked[1:] if normalize(r.procedure.name).folded == top_name]
+        reasons = [top.parts.phrase, *candidates[0].reasons[1:]]
+        capped = top.parts.level == "different" or top.parts.action == "related"
+        if top.score.exact and not capped and top.parts.action in ("same", "unknown"):
             cls: MatchClass = "exact"
-        elif top_score.value >= t.strong and top_score.value - runner >= t.margin:
+        elif top.value >= t.strong and top.value - runner >= t.margin and not capped:
             cls = "strong"
         else:
             cls = "weak"
-            if top_score.value >= t.strong:
-                reasons.append(f"thủ tục kế tiếp chỉ kém {top_score.value - runner:.1f} điểm")
-        reasons.append(f"điểm {top_score.value:.1f} (ngưỡng mạnh {t.strong:g}, ngưỡng yếu {t.weak:g})")
+            if capped:
+                reasons.append("khác cấp thực hiện hoặc hành động chỉ gần giống: tối đa khớp yếu, cán bộ xác nhận")
+            elif top.value >= t.strong:
+                reasons.append(f"thủ tục kế tiếp chỉ kém {top.value - runner:.1f} điểm")
+        reasons.append(f"điểm {top.value:.1f} (ngưỡng mạnh {t.strong:g}, ngưỡng yếu {t.weak:g})")
         if twins:
-            reasons.append(f"cùng tên với mã {', '.join(twins)}; chọn theo cấp thực hiện: {top.level or 'không rõ'}")
-        return Match(cls, (top.code,), top_score.value, tuple(reasons), candidates)
+            reasons.append(f"cùng tên với mã {', '.join(twins)}; chọn theo cấp thực hiện: {top.procedure.level or 'không rõ'}")
+        return Match(cls, (top.procedure.code,), min(top.value, 100.0), tuple(reasons), candidates)
 
     def _with_declared_code(self, declared: Declared, query: NormalName, by_name: Match) -> Match:
         """A declared code that exists wins; its name is checked against the declared name."""
@@ -178,11 +232,15 @@ class Matcher:
             why = "không có trong CSDL TTHC" if procedure is None else "đã bị bãi bỏ trong CSDL TTHC"
             return replace(by_name, reasons=(f"mã khai báo {code} {why}; so khớp theo tên",) + by_name.reasons)
         result = score(query, normalize(procedure.name))
-        reasons = [f"mã khai báo {code} có trong CSDL TTHC: “{procedure.name}”",
+        parsed = parse(declared.name)
+        expected, how = expected_levels(parsed, declared.agency_group)
+        parts = compare(parsed, expected, how, parse(procedure.name), procedure.level, unit_levels(declared.unit))
+        reasons = [f"mã khai báo {code} có trong CSDL TTHC: “{procedure.name}”", parts.phrase,
                    *explain(query, normalize(procedure.name), result)]
-        if result.exact:
+        agrees = parts.level != "different" and parts.action in ("same", "close", "unknown")
+        if result.exact and agrees:
             cls: MatchClass = "exact"
-        elif result.value >= self.thresholds.strong:
+        elif result.value >= self.thresholds.strong and agrees:
             cls = "strong"
         else:
             cls = "weak"
@@ -216,23 +274,3 @@ class Matcher:
         reasons = by_name.reasons if main else ()
         reasons += (f"một dịch vụ gồm {len(codes)} thủ tục: {', '.join(codes)} — mỗi thủ tục được đếm (R4)",)
         return Match(cls, codes, by_name.score, reasons, by_name.candidates)
-
-
-_LEVEL_WORDS = {"bo": ("cap bo", "trung uong", "co quan khac"), "cqtcp": ("cap bo", "trung uong", "co quan khac"),
-                "tinh": ("cap tinh", "cap huyen", "cap xa")}
-
-
-def _level_bonus(declared: Declared, procedure: Procedure) -> float:
-    """A tie-breaker only: the same name at the declaring agency's level of government ranks first."""
-    level = fold(procedure.level.lower())
-    if not level:
-        return 0.0
-    bonus = 0.0
-    if declared.agency_group and any(w in level for w in _LEVEL_WORDS.get(declared.agency_group, ())):
-        bonus += 0.3
-    unit = fold((declared.unit or "").lower())
-    for word, tag in (("xa", "cap xa"), ("phuong", "cap xa"), ("huyen", "cap huyen"), ("tinh", "cap tinh")):
-        if f"{word} " in unit + " " and tag in level:
-            bonus += 0.2
-            break
-    return bonus

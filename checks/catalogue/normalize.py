@@ -14,18 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-# Abbreviations seen in declared names, written out the way CSDL TTHC spells the words.
-ABBREVIATIONS: dict[str, str] = {
-    "gcn": "giấy chứng nhận", "gcnqsdđ": "giấy chứng nhận quyền sử dụng đất",
-    "qsdđ": "quyền sử dụng đất", "qsdd": "quyền sử dụng đất", "qsd": "quyền sử dụng",
-    "đkkd": "đăng ký kinh doanh", "dkkd": "đăng ký kinh doanh", "đk": "đăng ký", "dk": "đăng ký",
-    "ubnd": "ủy ban nhân dân", "hđnd": "hội đồng nhân dân", "hkd": "hộ kinh doanh",
-    "gp": "giấy phép", "gpxd": "giấy phép xây dựng", "xd": "xây dựng", "bhyt": "bảo hiểm y tế",
-    "bhxh": "bảo hiểm xã hội", "cccd": "căn cước công dân", "cmnd": "chứng minh nhân dân",
-    "tnhh": "trách nhiệm hữu hạn", "dn": "doanh nghiệp", "sxkd": "sản xuất kinh doanh",
-    "xnk": "xuất nhập khẩu", "nn": "nước ngoài", "đtm": "đánh giá tác động môi trường",
-    "pccc": "phòng cháy chữa cháy", "atvstp": "an toàn vệ sinh thực phẩm", "vsattp": "vệ sinh an toàn thực phẩm",
-}
+from checks.procedure_name import ABBREVIATIONS
 
 # Words that carry no meaning for matching when they open a name (matched on the folded text).
 _LEADING = re.compile(
@@ -38,7 +27,8 @@ _TRAILING_BRACKET = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]\s*$")
 _TRAILING_DASH = re.compile(r"\s+[-–—]\s+([^-–—]*)$")
 # Matched against the folded text, so "(cap huyen)" goes as well as "(cấp huyện)".
 _NOISE_TAIL = re.compile(
-    r"^(?:muc do|muc|dvc|dich vu cong|cap|thuc hien tai|thuoc|tai|do|uy ban|ubnd|cong an|so|phong|"
+    r"^(?:muc do|muc|dvc|dich vu cong|cap (?:tinh|huyen|xa|trung uong|tw|bo)\b|thuc hien tai|thuoc|tai|do|uy ban|ubnd|"
+    r"cong an|so|phong|"
     r"chi cuc|cuc|bo|huyen|xa|tinh|thanh pho|thi xa|thi tran|phuong|quan|truc tuyen|toan trinh|mot phan)\b")
 _PUNCT = re.compile(r"[^\w\s]|_", re.UNICODE)
 _SPACE = re.compile(r"\s+")

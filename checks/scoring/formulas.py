@@ -12,6 +12,7 @@ the ones the Decision uses:
 | `yes_no` | max if the figure is yes (non-zero), else 0 |
 | `points` | a figure that is already points (category 3 from the portal review), capped at max |
 | `sum` | the sum of the sub-items' points, capped at max |
+| `highest` | the highest of the sub-items' points ("lấy trường hợp điểm cao nhất"), capped at max |
 
 Pure: no config loading, no store. A figure that is missing gives the criterion zero with the
 reason (R10: "không khai báo đủ thông tin").
@@ -23,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("ratio", "normalised", "per_item", "yes_no", "points", "sum")
+KINDS = ("ratio", "normalised", "per_item", "yes_no", "points", "sum", "highest")
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,12 @@ class Figure:
     source: str = ""                  # e.g. "Phiếu 1A!F7 (khao-sat-2024.xlsx)" or "kiểm tra: 12 lượt"
     link: str | None = None           # a path of the evidence browser, e.g. /dich-vu/bac-ninh-001
     evidence: tuple[str, ...] = ()    # lines that prove it (service ids with their runs...)
+    pending: tuple[str, ...] = ()     # what is not decided yet (services waiting for a retry, a judgement...)
 
 
 @dataclass(frozen=True)
 class Criterion:
-    """One scored item. `parts` only for kind `sum`."""
+    """One scored item. `parts` only for kinds `sum` and `highest`."""
 
     id: str
     category: str
@@ -94,20 +96,36 @@ def _round(points: float) -> float:
 
 def score(criterion: Criterion, figures: Mapping[str, Figure], group_largest: Mapping[str, float]) -> ItemScore:
     """Points of one criterion; `group_largest` holds the largest raw value of each normalised criterion."""
-    if criterion.kind == "sum":
+    if criterion.kind in ("sum", "highest"):
         parts = [score(part, figures, group_largest) for part in criterion.parts]
-        total = min(criterion.max_points, sum(p.points for p in parts))
+        combine = sum if criterion.kind == "sum" else (lambda points: max(points, default=0.0))
+        total = min(criterion.max_points, combine(p.points for p in parts))
         reasons = tuple(f"{p.criterion_id}: {p.points:g}/{p.max_points:g} — {'; '.join(p.reasons)}" for p in parts)
         return ItemScore(criterion.id, criterion.category, _round(total), criterion.max_points, reasons,
                          criterion.figures())
     missing = [f for f in criterion.figures() if _value(figures, f) is None]
     if missing:
         return ItemScore(criterion.id, criterion.category, 0.0, criterion.max_points,
-                         (f"không khai báo số liệu {', '.join(missing)} — 0 điểm (R10)",), criterion.figures(),
+                         (f"không khai báo số liệu {', '.join(missing)} — 0 điểm (R10)", *_grounds(criterion, figures)),
+                         criterion.figures(),
                          zeroed="thiếu số liệu")
     points, reason = _KIND[criterion.kind](criterion, figures, group_largest)
-    return ItemScore(criterion.id, criterion.category, _round(points), criterion.max_points, (reason,),
-                     criterion.figures())
+    return ItemScore(criterion.id, criterion.category, _round(points), criterion.max_points,
+                     (reason, *_grounds(criterion, figures)), criterion.figures())
+
+
+def _grounds(criterion: Criterion, figures: Mapping[str, Figure]) -> tuple[str, ...]:
+    """What a measured figure rests on, and what it still waits for: "chưa đủ kết luận", never a silent zero."""
+    out = []
+    for figure_id in dict.fromkeys(criterion.figures()):
+        found = figures.get(figure_id)
+        if found is not None and found.evidence and found.link:
+            out.append(f"{figure_id} dựa trên: {'; '.join(found.evidence[:20])}"
+                       + (f" (và {len(found.evidence) - 20} mục khác)" if len(found.evidence) > 20 else ""))
+        if found is not None and found.pending:
+            out.append(f"chưa đủ kết luận ({figure_id}): {'; '.join(found.pending[:20])}"
+                       + (f" (và {len(found.pending) - 20} mục khác)" if len(found.pending) > 20 else ""))
+    return tuple(out)
 
 
 def _ratio(c: Criterion, figures: Mapping[str, Figure], _: Mapping[str, float]) -> tuple[float, str]:

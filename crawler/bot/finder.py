@@ -3,7 +3,9 @@
 Candidates come from one script per frame (links, buttons, submit inputs, things with role=button
 or onclick); each is scored against an intent's phrases (`crawler/bot/words.py`). A short text
 that is exactly the phrase beats a long one that merely contains it, so the "Đăng ký" of an account
-wins over the "Đăng ký khai sinh" of a service.
+wins over the "Đăng ký khai sinh" of a service. A control hidden in a menu that opens on hover
+("Tài khoản ▾") is a candidate too, ranked below every visible one: clicking it first hovers the
+nearest visible ancestor, as a person moves the pointer over the menu.
 """
 
 from __future__ import annotations
@@ -17,18 +19,28 @@ from playwright.async_api import Frame, Locator, Page
 
 from checks.text import fold_words
 from crawler.bot.words import INTENTS
+from crawler.browser.policy import read_frame, usable_frames
 
 CLICKABLE = ("a, button, input[type=submit], input[type=button], input[type=image], [role=button], "
              "[role=link], [onclick]")
 
-_COLLECT = """(sel) => Array.from(document.querySelectorAll(sel)).map((el, i) => {
+_COLLECT = r"""(sel) => Array.from(document.querySelectorAll(sel)).map((el, i) => {
   const r = el.getBoundingClientRect();
   const st = window.getComputedStyle(el);
   const visible = r.width > 0 && r.height > 0 && st.visibility !== 'hidden' && st.display !== 'none';
-  const text = (el.innerText || el.value || el.getAttribute('aria-label') || el.title || el.alt || '').trim();
+  const text = (el.innerText || el.textContent || el.value || el.getAttribute('aria-label') || el.title || el.alt || '')
+    .replace(/\s+/g, ' ').trim();
+  let menu = false;
+  if (!visible) {  // inside a menu shown on hover: a visible ancestor close by, the element itself styled away
+    let up = el.parentElement;
+    for (let depth = 0; up && depth < 4 && !menu; depth++, up = up.parentElement) {
+      const b = up.getBoundingClientRect();
+      menu = b.width > 0 && b.height > 0 && window.getComputedStyle(up).visibility !== 'hidden';
+    }
+  }
   return {i, visible, text: text.slice(0, 200), tag: el.tagName.toLowerCase(), href: el.getAttribute('href') || '',
           target: el.getAttribute('target') || '', title: el.getAttribute('title') || '',
-          disabled: !!el.disabled, button: el.tagName === 'BUTTON' || el.tagName === 'INPUT' ||
+          menu, disabled: !!el.disabled, button: el.tagName === 'BUTTON' || el.tagName === 'INPUT' ||
           el.getAttribute('role') === 'button', in_form: !!el.closest('form')};
 })"""
 
@@ -43,14 +55,30 @@ class Candidate:
     target: str
     score: float
     phrase: str
+    hidden: bool = False   # in a menu that opens on hover
+
 
     @property
     def locator(self) -> Locator:
         return self.frame.locator(CLICKABLE).nth(self.index)
 
     def describe(self) -> dict[str, Any]:
-        return {"text": self.text, "tag": self.tag, "href": self.href, "phrase": self.phrase,
-                "frame": self.frame.url}
+        shown = {"text": self.text, "tag": self.tag, "href": self.href, "phrase": self.phrase, "frame": self.frame.url}
+        return {**shown, "hover_menu": True} if self.hidden else shown
+
+    async def reveal(self) -> None:
+        """Hover the nearest visible ancestor of a control hidden in a hover menu."""
+        if not self.hidden:
+            return
+        ancestor = self.locator.locator("xpath=..")
+        for _ in range(4):
+            try:
+                if await ancestor.is_visible():
+                    await ancestor.hover(timeout=3000)
+                    return
+            except PlaywrightError:
+                return
+            ancestor = ancestor.locator("xpath=..")
 
 
 def score(text: str, phrases: Iterable[str]) -> tuple[float, str]:
@@ -79,20 +107,22 @@ async def candidates(page: Page, intent: str, *, phrases: Iterable[str] | None =
     wanted = list(phrases or INTENTS[intent])
     excluded = [fold_words(text) for text in exclude if text]
     found: list[Candidate] = []
-    for frame in page.frames:
+    for frame in usable_frames(page):
         try:
-            items = await frame.evaluate(_COLLECT, CLICKABLE)
+            items = await read_frame(frame, _COLLECT, CLICKABLE)
         except PlaywrightError:
             continue  # a frame that navigated away while we looked
         for item in items:
-            if not item["visible"] or item["disabled"] or (buttons and not item["button"]):
+            hidden = not item["visible"]
+            if (hidden and (buttons or not item["menu"])) or item["disabled"] or (buttons and not item["button"]):
                 continue
             text = item["text"] or item["title"]
             value, phrase = score(text, wanted)
             if value <= 0 or any(x and x in fold_words(text) for x in excluded):
                 continue
             value += 3 if item["in_form"] else 0  # the form's own control beats the menu's namesake
-            found.append(Candidate(frame, item["i"], text, item["tag"], item["href"], item["target"], value, phrase))
+            value -= 50 if hidden else 0         # a hover menu's entry only when nothing visible says it
+            found.append(Candidate(frame, item["i"], text, item["tag"], item["href"], item["target"], value, phrase, hidden))
     found.sort(key=lambda c: -c.score)
     return found
 
@@ -105,9 +135,9 @@ async def find(page: Page, intent: str, **kwargs: Any) -> Candidate | None:
 async def page_text(page: Page) -> str:
     """The visible text of the page and all its frames, for reading signs and codes."""
     parts = []
-    for frame in page.frames:
+    for frame in usable_frames(page):
         try:
-            parts.append(await frame.evaluate("() => document.body ? document.body.innerText : ''"))
+            parts.append(await read_frame(frame, "() => document.body ? document.body.innerText : ''"))
         except PlaywrightError:
             continue
     return "\n".join(parts)

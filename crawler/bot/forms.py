@@ -7,6 +7,7 @@ left empty: the bot never tries to defeat them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -16,8 +17,10 @@ from playwright.async_api import Frame, Page
 
 from checks.text import fold_words
 from crawler.bot.identity import Citizen, test_document
+from crawler.browser.policy import read_frame, usable_frames
 
 FIELDS = "input:not([type=hidden]), select, textarea"
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")   # "diaChiThuongTru" → "dia Chi Thuong Tru"
 
 _COLLECT = """(sel) => Array.from(document.querySelectorAll(sel)).map((el, i) => {
   const r = el.getBoundingClientRect();
@@ -29,7 +32,20 @@ _COLLECT = """(sel) => Array.from(document.querySelectorAll(sel)).map((el, i) =>
   if (!label && el.closest('label')) label = el.closest('label').innerText;
   if (!label) {
     const box = el.closest('.form-group, .field, .row, tr, li, div, p');
-    if (box) label = (box.innerText || '').slice(0, 120);
+    const near = box ? Array.from(box.querySelectorAll(sel)) : [];
+    if (near.length > 1) {
+      // Several fields share the box (a table row "Giới tính: * Sinh ngày: * Dân tộc: *"): a field's own words
+      // are those between it and its neighbour, before it for a box to type in, after it for a tick or a choice.
+      const k = near.indexOf(el), range = document.createRange();
+      if (el.type === 'checkbox' || el.type === 'radio') {
+        range.setStartAfter(el);
+        if (k + 1 < near.length) range.setEndBefore(near[k + 1]); else range.setEnd(box, box.childNodes.length);
+      } else {
+        if (k > 0) range.setStartAfter(near[k - 1]); else range.setStart(box, 0);
+        range.setEndBefore(el);
+      }
+      label = range.toString().replace(/\\s+/g, ' ').trim().slice(-120);
+    } else if (box) label = (box.innerText || '').slice(0, 120);
   }
   const options = el.tagName === 'SELECT' ? Array.from(el.options).map(o => [o.value, o.text]) : [];
   return {i, visible, tag: el.tagName.toLowerCase(), type: (el.type || '').toLowerCase(), name: el.name || '',
@@ -43,14 +59,19 @@ MEANINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("otp", ("otp", "ma xac thuc")),
     ("receipt", ("ma ho so", "so bien nhan", "ma bien nhan", "so ho so", "ma tra cuu")),
     ("password", ("mat khau", "password", "pass")),
+    ("issued_by", ("noi cap", "co quan cap")),
     ("email", ("email", "thu dien tu", "e mail")),
     ("phone", ("dien thoai", "so dt", "sdt", "phone", "di dong")),
     ("id_number", ("cccd", "cmnd", "can cuoc", "so dinh danh", "giay to tuy than", "dinh danh ca nhan")),
-    ("birth_date", ("ngay sinh", "ngay thang nam sinh", "birth")),
+    ("birth_date", ("ngay sinh", "ngay thang nam sinh", "sinh ngay", "birth")),
     ("username", ("ten dang nhap", "tai khoan", "username", "login")),
     ("full_name", ("ho va ten", "ho ten", "ten nguoi", "ten cong dan", "nguoi nop", "full name", "ten chu ho",
                    "ten ca nhan", "nguoi de nghi")),
     ("address", ("dia chi", "noi cu tru", "thuong tru", "noi o")),
+    ("sex", ("gioi tinh",)),
+    ("ethnicity", ("dan toc",)),
+    ("nationality", ("quoc tich",)),
+    ("amount", ("bang so", "so tien", "vnd", "tong von", "von dieu le", "von kinh doanh")),
     ("date", ("ngay", "date")),
 )
 
@@ -76,10 +97,18 @@ def meaning_of(item: dict[str, Any]) -> str:
         return "email"
     if item["type"] == "tel":
         return "phone"
-    words = f" {fold_words(' '.join([item['name'], item['id'], item['placeholder'], item['label'][:80]]).replace('_', ' '))} "
-    for meaning, hints in MEANINGS:
-        if any(f" {hint} " in words or (len(hint) > 5 and hint in words) for hint in hints):
-            return meaning
+    label, placeholder = fold_words(item["label"][:80]), fold_words(item["placeholder"])
+    if label.startswith("ngay") or placeholder in ("dd mm yyyy", "ngay thang nam"):
+        # "Ngày cấp CCCD" is a date, not the number it belongs to; "Ngày sinh" the citizen's own.
+        return "birth_date" if " sinh " in f" {label} " else "date"
+    # The label a person reads first, then the names the form's author gave ("cmndNoiCap", "so_cccd"), then the
+    # placeholder: "Nơi cấp" by a field named cmndNoiCap is where the card was issued, not its number.
+    names = _CAMEL.sub(" ", f"{item['name']} {item['id']}").replace("_", " ")
+    for source in (label, fold_words(names), placeholder):
+        words = f" {source} "
+        for meaning, hints in MEANINGS:
+            if any(f" {hint} " in words or (len(hint) > 5 and hint in words) for hint in hints):
+                return meaning
     if item["type"] == "date":
         return "date"
     return "text"
@@ -91,6 +120,8 @@ def value_for(meaning: str, item: dict[str, Any], citizen: Citizen, receipt: str
         "password": citizen.password, "email": citizen.email, "username": citizen.email, "phone": citizen.phone,
         "id_number": citizen.id_number, "birth_date": as_date(citizen.birth_date), "full_name": citizen.full_name,
         "address": citizen.address, "date": as_date(date.today()), "receipt": receipt,
+        "amount": "10000000", "sex": "Nam", "ethnicity": "Kinh", "nationality": "Việt Nam",
+        "issued_by": "Cục Cảnh sát quản lý hành chính về trật tự xã hội",
     }
     if meaning in values:
         return values[meaning]
@@ -101,9 +132,29 @@ def value_for(meaning: str, item: dict[str, Any], citizen: Citizen, receipt: str
     return "Nội dung kê khai kiểm tra"
 
 
+# How a choice of the result's delivery reveals the level: online first, then by post, then the rest.
+_DELIVERY = (("truc tuyen", "ban dien tu", "ket qua dien tu", "qua mang", "online"), ("buu chinh", "buu dien", "tai nha"))
+
+
+def delivery_rank(text: str) -> int:
+    """0 for a result returned online, 1 by post, 2 anything else (in person, or not about delivery)."""
+    words = f" {fold_words(text)} "
+    for rank, phrases in enumerate(_DELIVERY):
+        if any(f" {phrase} " in words for phrase in phrases):
+            return rank
+    return len(_DELIVERY)
+
+
+def best_choice(choices: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """The option a citizen testing the level picks: the most online delivery offered, else the first."""
+    if not choices:
+        return None
+    return min(enumerate(choices), key=lambda pair: (delivery_rank(pair[1][1]), pair[0]))[1]
+
+
 async def fields_in(frame: Frame) -> list[dict[str, Any]]:
     try:
-        return [f for f in await frame.evaluate(_COLLECT, FIELDS) if f["visible"] and not f["disabled"]]
+        return [f for f in await read_frame(frame, _COLLECT, FIELDS) if f["visible"] and not f["disabled"]]
     except PlaywrightError:
         return []
 
@@ -111,9 +162,10 @@ async def fields_in(frame: Frame) -> list[dict[str, Any]]:
 async def fill_form(page: Page, citizen: Citizen, *, receipt: str | None = None, timeout_ms: float = 10000) -> FormReport:
     """Fill every visible field of every frame; report blockers instead of filling them."""
     report = FormReport()
-    for frame in page.frames:
+    for frame in usable_frames(page):
         radio_groups: set[str] = set()
-        for item in await fields_in(frame):
+        items = await fields_in(frame)
+        for item in items:
             meaning = meaning_of(item)
             target = frame.locator(FIELDS).nth(item["i"])
             shown = {"name": item["name"] or item["id"], "label": item["label"][:60], "meaning": meaning}
@@ -126,9 +178,11 @@ async def fill_form(page: Page, citizen: Citizen, *, receipt: str | None = None,
                     await target.set_input_files(test_document(), timeout=timeout_ms)  # type: ignore[arg-type]
                     report.uploaded += 1
                 elif item["tag"] == "select":
-                    choices = [value for value, text in item["options"] if value and fold_words(text) not in ("", "chon")]
-                    if choices and not item["value"]:
-                        await target.select_option(choices[0], timeout=timeout_ms)
+                    choices = [(value, text) for value, text in item["options"] if value and fold_words(text) not in ("", "chon")]
+                    best = best_choice(choices)
+                    if best is not None and (not item["value"] or best[0] != item["value"] and delivery_rank(best[1]) < 2):
+                        await target.select_option(best[0], timeout=timeout_ms)
+                        shown["chose"] = best[1][:80]
                 elif item["type"] == "checkbox":
                     if not item["checked"]:
                         await target.check(timeout=timeout_ms)
@@ -136,7 +190,10 @@ async def fill_form(page: Page, citizen: Citizen, *, receipt: str | None = None,
                     if item["name"] in radio_groups:
                         continue
                     radio_groups.add(item["name"])
-                    await target.check(timeout=timeout_ms)
+                    group = [f for f in items if f["type"] == "radio" and f["name"] == item["name"]]
+                    best = best_choice([(str(f["i"]), f["label"]) for f in group]) or (str(item["i"]), item["label"])
+                    await frame.locator(FIELDS).nth(int(best[0])).check(timeout=timeout_ms)
+                    shown["chose"] = best[1][:80]
                 elif item["type"] in ("submit", "button", "image", "reset"):
                     continue
                 else:

@@ -1,16 +1,14 @@
 """The synthetic citizen the bot acts as, and the small documents it attaches.
 
 The identity comes from settings (`identity.*`); the password from KIEMTRA_BOT_PASSWORD or, by
-default, a fresh random one per check. The password is never stored: steps record the fields a
+default, one random password per process (`crawler/bot/accounts.py`: one account per portal, so
+every check of a crawl must type, and redact, the same secret). The password is never stored: steps record the fields a
 form had and which were filled, and every typed secret is replaced by "***" before it is kept.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import string
 import zipfile
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +16,7 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 from configuration.settings import Identity
+from crawler.bot import accounts
 
 REDACTED = "***"
 
@@ -38,17 +37,10 @@ class Citizen:
 
 def make_citizen(settings: Identity, run_tag: str) -> Citizen:
     """The configured identity with a per-run mailbox address and password."""
-    password = os.environ.get("KIEMTRA_BOT_PASSWORD") or _password()
+    password = accounts.password()
     return Citizen(full_name=settings.full_name, id_number=settings.id_number,
                    birth_date=settings.birth_date, phone=settings.phone,
                    email=settings.email.format(run=run_tag.lower()), address=settings.address, password=password)
-
-
-def _password() -> str:
-    # Portals demand upper, lower, digit and a symbol; 14 characters pass every policy seen.
-    alphabet = string.ascii_letters + string.digits
-    core = "".join(secrets.choice(alphabet) for _ in range(10))
-    return f"Kt{core}@9"
 
 
 def redact(text: str, citizen: Citizen) -> str:

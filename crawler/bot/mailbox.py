@@ -73,6 +73,7 @@ def read_messages(settings: Mailbox, address: str) -> list[Mail]:
 async def wait_for_link(settings: Mailbox, address: str) -> tuple[Mail, str] | None:
     """The newest mail to `address` with a link, waiting up to `wait_s` for it to arrive."""
     deadline = time.monotonic() + settings.wait_s
+    pause = 0.1  # a mail sent by the click just before is usually there at once: look soon, then less often
     while True:
         try:
             messages = await asyncio.to_thread(read_messages, settings, address)
@@ -83,4 +84,5 @@ async def wait_for_link(settings: Mailbox, address: str) -> tuple[Mail, str] | N
                 return mail, mail.links[0]
         if time.monotonic() >= deadline:
             return None
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(pause)
+        pause = min(0.5, pause * 2)

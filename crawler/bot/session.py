@@ -2,7 +2,9 @@
 
 Step outcomes: `ok`; `not_found` (the page loaded but the feature is not there); `blocked` (a gate
 the bot must not pass: CAPTCHA, identity check, single sign-on, OTP); `failed` (the site refused or
-erred); `error` (the bot's own failure: time-out, crash — retried, never held against the agency).
+erred, or sent the citizen where the navigation policy refuses to go: `error_kind`
+`blocked_by_policy` with its reason); `error` (the bot could not see: time-out, crash, a page that
+never let the bot act (`stalled`) — retried, and R6 decides; see docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -10,29 +12,69 @@ from __future__ import annotations
 import asyncio
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page, Response
+from playwright.async_api import Page, Request, Response
 
+from checks.recognition import ASSISTED_GATES
 from checks.text import contains_any, fold_words
 from configuration.settings import Settings
 from crawler.bot import finder
 from crawler.bot.identity import Citizen, redact
 from crawler.bot.words import SIGNS
 from crawler.browser.navigate import HostLimiter, goto, translate
+from crawler.browser.policy import NavigationPolicy, leave_refused, read_frame, usable_frames
 from crawler.browser.recorder import StepRecorder
-from kiemtra.errors import VisitError
+from kiemtra.errors import BlockedByPolicy, PageStalled, VisitError
 
-_RECEIPT = re.compile(r"(?:ma ho so|so bien nhan|ma bien nhan|so ho so|ma tra cuu|ma giao dich ho so)\s*[:：]?\s*"
-                      r"([A-Za-z0-9][A-Za-z0-9.\-/_]{5,})", re.IGNORECASE)
+_RECEIPT = re.compile(r"(?:ma so ho so|ma ho so|so bien nhan|ma bien nhan|so ho so|ma tra cuu|ma giao dich ho so)"
+                      r"\s*[:：]?\s*([A-Za-z0-9][A-Za-z0-9.\-/_]{5,})", re.IGNORECASE)
+# The national dossier code (Decision 45/2020 pattern): unit code, date, sequence, e.g. 000.00.21.H10-261130-0002,
+# and the short variants vendors print (H92.62-261201-0001, G13.5-20261201-000123).
+NATIONAL_CODE = re.compile(r"(?<![\w.])(?:\d{3}\.\d{2}\.\d{2}\.)?[A-Z]{1,4}\d{1,3}(?:\.\d{1,3}){0,3}-\d{6,8}-\d{3,6}(?![\w-])")
 
 
-_DOM_SIZE = """() => Array.from(document.querySelectorAll('*')).length + ':' +
-  Array.from(document.querySelectorAll('input,select,textarea,button')).length"""
+WITHHELD = "không lưu trace và video của lần kiểm tra: có thể chứa trang ở địa chỉ bị chặn"
+
+# What settling waits for, and for how long at most.
+_WAITED_FOR = frozenset({"document", "xhr", "fetch", "script", "stylesheet"})
+QUIET_MS = 200
+SETTLE_S = 5.0
+_QUIET = """([quietMs, maxMs]) => new Promise((done) => {
+  if (!document.documentElement) { done(true); return; }
+  let timer = null;
+  const finish = () => { observer.disconnect(); clearTimeout(timer); clearTimeout(cap); done(true); };
+  const observer = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(finish, quietMs); });
+  observer.observe(document.documentElement, {subtree: true, childList: true, attributes: true, characterData: true});
+  timer = setTimeout(finish, quietMs);
+  const cap = setTimeout(finish, maxMs);
+})"""
+
+_HAS_TEXT = "() => !!(document.body && document.body.innerText.trim())"
+_DRAWN = """(maxMs) => new Promise((done) => {
+  const drawn = () => !!(document.body && document.body.innerText.trim());
+  if (drawn()) { done(true); return; }
+  const observer = new MutationObserver(() => { if (drawn()) { observer.disconnect(); clearTimeout(cap); done(true); } });
+  observer.observe(document.documentElement, {subtree: true, childList: true, characterData: true});
+  const cap = setTimeout(() => { observer.disconnect(); done(false); }, maxMs);
+})"""
+
+
+async def _first_true(waits: Sequence[Awaitable[Any]]) -> None:
+    """Return once one of `waits` answers True (or all have answered); a frame that fails counts as answered."""
+    pending = {asyncio.ensure_future(w) for w in waits}
+    try:
+        while pending:
+            finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            if any(not task.exception() and task.result() for task in finished):
+                return
+    finally:
+        for task in pending:
+            task.cancel()
 
 
 def strip_marks(text: str) -> str:
@@ -42,8 +84,13 @@ def strip_marks(text: str) -> str:
 
 
 def find_receipt(text: str) -> str | None:
-    match = _RECEIPT.search(strip_marks(text))
-    return match.group(1).rstrip(".") if match else None
+    """The dossier's code on a page: after the words portals put before it, or in the national pattern."""
+    plain = strip_marks(text)
+    match = _RECEIPT.search(plain)
+    if match and any(c.isdigit() for c in match.group(1)):
+        return match.group(1).rstrip(".")
+    national = NATIONAL_CODE.search(plain)
+    return national.group(0) if national else None
 
 
 @dataclass
@@ -65,48 +112,129 @@ class Session:
     recorder: StepRecorder
     citizen: Citizen
     limiter: HostLimiter | None = None
+    policy: NavigationPolicy | None = None
     facts: dict[str, Any] = field(default_factory=dict)   # what the bot learnt: receipt, account, gate...
+    # An assisted check (R8 is not for a CAPTCHA or an OTP): called at such a gate on the visible page, it
+    # returns once the inspector has passed it (True) or gave up (False); None in an unattended crawl.
+    assist: Callable[[Session, str], Awaitable[bool]] | None = None
+    _inflight: set[Request] = field(default_factory=set, repr=False)
+    _watching: bool = field(default=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._watch()  # from the first navigation on: a single-page app's first fetch must be waited for
 
     @property
     def step_ms(self) -> float:
         return self.settings.timeouts.step_s * 1000
 
+    @property
+    def step_deadline_s(self) -> float:
+        """How long one flow step may take: two loads, a few finds, fills and clicks, and a mail's wait
+        (never past the check's). Past it, the page did not let the bot act (`stalled`)."""
+        timeouts = self.settings.timeouts
+        return min(timeouts.check_s, 2 * timeouts.navigation_s + 4 * timeouts.step_s + self.settings.mailbox.wait_s)
+
     async def open(self, url: str) -> Response | None:
-        return await goto(self.page, url, timeout_s=self.settings.timeouts.navigation_s, limiter=self.limiter)
+        # Follow requests from before the load: a single-page app fetches its content while the document
+        # loads, and settling must wait for that fetch, not only for the ones after it.
+        self._watch()
+        return await goto(self.page, url, timeout_s=self.settings.timeouts.navigation_s, limiter=self.limiter,
+                          policy=self.policy)
+
+    def _watch(self) -> None:
+        """Follow the page's requests once: settling waits for what is in flight, not for a fixed time."""
+        if self._watching:
+            return
+        self._watching = True
+
+        def started(request: Request) -> None:
+            if request.resource_type in _WAITED_FOR:
+                self._inflight.add(request)
+
+        def ended(request: Request) -> None:
+            self._inflight.discard(request)
+
+        self.page.on("request", started)
+        self.page.on("requestfinished", ended)
+        self.page.on("requestfailed", ended)
 
     async def settle(self) -> None:
-        """Wait for the page to finish what a click started (a navigation, or a single-page app's render)."""
-        for state in ("load", "networkidle"):
-            try:
-                await self.page.wait_for_load_state(state, timeout=3000 if state == "networkidle" else self.step_ms)
-            except PlaywrightError:
-                pass
-        # A single-page app keeps rendering after the network is quiet: wait until the page stops changing.
-        previous = -1
-        for _ in range(10):
-            try:
-                size = await self.page.evaluate(_DOM_SIZE)
-            except PlaywrightError:
+        """Wait for the page to finish what an action started, on signals, not on a fixed time.
+
+        The signals: the load of the document (a navigation), the requests in flight (the response
+        the click caused: a form post, a single-page app's fetch), then a mutation-quiet window of
+        `QUIET_MS` in every frame (the script that draws the answer). Each wait is bounded, so a
+        page that never quiets (a stream, a ticking clock) costs at most `SETTLE_S`.
+        """
+        self._watch()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_S
+        try:
+            await self.page.wait_for_load_state("load", timeout=min(self.step_ms, SETTLE_S * 1000))
+        except PlaywrightError:
+            pass
+        for _ in range(3):  # a render may start one more fetch: follow it, a few times at most
+            while self._inflight and loop.time() < deadline:
+                await asyncio.sleep(0.02)
+            await self._quiet(max(0.0, deadline - loop.time()))
+            if loop.time() >= deadline:
                 return
-            if size == previous:
-                return
-            previous = size
-            await asyncio.sleep(0.15)
+            if not self._inflight:
+                if not await self._blank():
+                    return
+                # An app's shell: nothing to read yet, its script still fetching what it will draw (a chain of
+                # fetches can leave a gap longer than the quiet window). Wait for the first words, then quiet.
+                await self._until_drawn(max(0.0, deadline - loop.time()))
+
+    async def _blank(self) -> bool:
+        """Whether no usable frame shows any text yet (a single-page app's empty shell)."""
+        for frame in usable_frames(self.page):
+            try:
+                if await read_frame(frame, _HAS_TEXT, timeout_s=self.settings.timeouts.step_s):
+                    return False
+            except PlaywrightError:
+                continue
+        return True
+
+    async def _until_drawn(self, budget_s: float) -> None:
+        """Until some frame shows text (bounded by `budget_s`)."""
+        if budget_s <= 0:
+            return
+        waits = [frame.evaluate(_DRAWN, int(budget_s * 1000)) for frame in usable_frames(self.page)]
+        try:
+            await asyncio.wait_for(_first_true(waits), timeout=budget_s + 0.5)
+        except asyncio.TimeoutError:
+            pass
+
+    async def _quiet(self, budget_s: float) -> None:
+        """Until no frame's DOM has changed for QUIET_MS (bounded by `budget_s`)."""
+        if budget_s <= 0:
+            return
+        waits = [frame.evaluate(_QUIET, [QUIET_MS, int(budget_s * 1000)]) for frame in usable_frames(self.page)]
+        try:
+            await asyncio.wait_for(asyncio.gather(*waits, return_exceptions=True), timeout=budget_s + 0.5)
+        except asyncio.TimeoutError:
+            # A page that never quiets answers at the cap; one whose main frame does not answer at all (a script
+            # that never yields) never lets the bot act: `read_frame` raises PageStalled for it.
+            await read_frame(self.page.main_frame, "() => true", timeout_s=self.settings.timeouts.step_s)
 
     async def click(self, candidate: finder.Candidate) -> None:
         """Follow a link or press a button; a link to a new window is opened in this one."""
+        self._watch()
         href = candidate.href
         if candidate.tag == "a" and candidate.target == "_blank" and href and not href.startswith(("#", "javascript:")):
-            absolute = await candidate.frame.evaluate("(h) => new URL(h, document.baseURI).href", href)
-            await self.open(absolute)
+            absolute = await read_frame(candidate.frame, "(h) => new URL(h, document.baseURI).href", href,
+                                        timeout_s=self.settings.timeouts.step_s)
+            await self.open(absolute)  # the navigation policy refuses file:, this machine, internal networks
         else:
             frame, before = candidate.frame, (self.page.url, candidate.frame.url)
+            await candidate.reveal()
             await candidate.locator.click(timeout=self.step_ms)
-            # A script, or a form inside a frame, may start its navigation a moment after the click.
-            for _ in range(15):
-                if frame.is_detached() or (self.page.url, frame.url) != before:
+            # A script, or a form inside a frame, may start its navigation or its request a moment after the click.
+            for _ in range(5):
+                if self._inflight or frame.is_detached() or (self.page.url, frame.url) != before:
                     break
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(0.02)
         await self.settle()
 
     async def text(self) -> str:
@@ -135,6 +263,15 @@ class Session:
         return urlsplit(self.page.url).netloc
 
     async def record(self, name: str, result: StepResult, started: tuple[str, float], target: str = "") -> StepResult:
+        if self.policy is not None:
+            # A redirect may have taken the page where the policy refuses to go: nothing of it is kept.
+            refused = await leave_refused(self.page, self.policy)
+            if refused is not None and result.outcome == "ok":
+                result = StepResult("failed", {**result.detail, **_refusal(refused)})
+            result = StepResult(result.outcome, {**result.detail, **self.policy.take_blocked()})
+            if self.policy.withhold_recording and not self.facts.get("recording_withheld"):
+                self.facts["recording_withheld"] = True
+                result.detail["recording_withheld"] = WITHHELD
         detail = {k: (redact(v, self.citizen) if isinstance(v, str) else v) for k, v in result.detail.items()}
         await self.recorder.record(self.page, name, name, target=target, outcome=result.outcome,
                                    started=started, detail=detail)
@@ -143,10 +280,32 @@ class Session:
     async def guarded(self, name: str, step: Step, target: str = "") -> StepResult:
         """Run one step; the bot's own failures become an `error` step, never an exception."""
         started = self.recorder.begin()
+        deadline = self.step_deadline_s
         try:
-            result = await asyncio.wait_for(step(self), timeout=self.settings.timeouts.check_s)
+            # The deadline is kept from here, outside the page: a frame that never answers cannot hold it.
+            result = await asyncio.wait_for(step(self), timeout=deadline)
+        except BlockedByPolicy as refused:
+            result = StepResult("failed", _refusal(refused))
         except (VisitError, PlaywrightError, asyncio.TimeoutError) as error:
-            failure = translate(error) if not isinstance(error, asyncio.TimeoutError) else translate(
-                TimeoutError("Timeout: bước kiểm tra quá thời gian"))
+            failure = translate(error) if not isinstance(error, asyncio.TimeoutError) else PageStalled(
+                f"trang không cho phép thao tác: bước «{name}» quá {deadline:g} giây")
             result = StepResult("error", {"error_kind": failure.kind, "error": str(failure)[:300]})
-        return await self.record(name, result, started, target)
+        gate = result.detail.get("blocker") if result.outcome == "blocked" else None
+        if self.assist is None or gate not in ASSISTED_GATES:
+            return await self.record(name, result, started, target)
+        # The gate is recorded as met, the bot pauses for the person, then tries the step again once.
+        await self.record(name, result, started, target)
+        waited = self.recorder.begin()
+        helped = await self.assist(self, str(gate))
+        await self.record(f"{name}_assisted", StepResult("ok" if helped else "failed", {"gate": gate, "assisted": helped}),
+                          waited, target)
+        if not helped:
+            return result
+        self.facts["assisted"] = [*self.facts.get("assisted", []), gate]
+        return await self.guarded(name, step, target) if self.facts["assisted"].count(gate) <= 2 else result
+
+
+def _refusal(refused: BlockedByPolicy) -> dict[str, Any]:
+    """A refusal as a step's detail: what the site sent the bot to, and why the bot did not go."""
+    return {"error_kind": refused.kind, "error": str(refused)[:300], "blocked_url": refused.url[:200],
+            "blocked_reason": refused.reason}

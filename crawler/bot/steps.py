@@ -9,16 +9,19 @@ blockers), so the verdict is recomputable from stored steps alone.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 
 from checks.text import contains_any
-from crawler.bot import finder
+from crawler.bot import accounts, finder, progress
 from crawler.bot.forms import FormReport, fields_in, fill_form, meaning_of
 from crawler.bot.mailbox import wait_for_link
 from crawler.bot.session import Session, Step, StepResult, find_receipt
+from crawler.browser.policy import read_frame, usable_frames
 
 STEPS: dict[str, Step] = {}
 
@@ -68,7 +71,7 @@ async def _click_to_gate(session: Session, candidate: finder.Candidate) -> StepR
 
 async def _all_fields(session: Session) -> list[dict]:
     found: list[dict] = []
-    for frame in session.page.frames:
+    for frame in usable_frames(session.page):
         found += await fields_in(frame)
     return found
 
@@ -85,19 +88,40 @@ async def open_service(session: Session) -> StepResult:
     await session.settle()
     signs = await session.signs("error_page", "counter_only", "sso", "captcha")
     downloads = [c.describe() for c in await finder.candidates(session.page, "download_form")]
-    file_links = await session.page.evaluate(
-        "() => Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))"
-        ".filter(h => /\\.(docx?|pdf|xlsx?|odt)(\\?|$)/i.test(h)).length")
+    file_links = 0
+    for frame in usable_frames(session.page):  # a service framed from another host keeps its forms in the frame
+        try:
+            file_links += await read_frame(
+                frame,
+                "() => Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))"
+                ".filter(h => /\\.(docx?|pdf|xlsx?|odt)(\\?|$)/i.test(h)).length")
+        except PlaywrightError:
+            continue
     submit = await finder.find(session.page, "submit_start", exclude=[session.service_name])
     password = await _has_password_field(session)
-    detail = {"http_status": status, "final_url": session.page.url, "title": await session.page.title(),
+    title = await read_frame(session.page.main_frame, "() => document.title")   # bounded: a frozen page answers nothing
+    detail = {"http_status": status, "final_url": session.page.url, "title": title,
               "name_shown": await session.name_shown(), "signs": signs, "form_downloads": len(downloads) + file_links,
               "submission_link": submit.describe() if submit else None,
               "login_reachable": password or bool(await finder.find(session.page, "login")),
-              "form_reachable": bool(submit) or password}
+              "form_reachable": bool(submit) or password,
+              "fee_free": bool(await session.signs("fee_free"))}
+    session.facts["fee_free"] = detail["fee_free"]
     if status is not None and status >= 400:
         return StepResult("failed", {**detail, "dead": status in (404, 410)})
     return StepResult("ok", detail)
+
+
+async def _asks_login_in_words(session: Session) -> bool:
+    """The page says to log in before submitting, and offers a way to (a link, maybe in a hover menu)."""
+    if not await session.signs("login_prompt"):
+        return False
+    return bool(await finder.find(session.page, "login") or await finder.find(session.page, "register"))
+
+
+def _portal(session: Session) -> str:
+    """Whose account: the host of the declared links, one citizen account per portal."""
+    return urlsplit(session.service_url).netloc
 
 
 @step("start_submission")
@@ -110,11 +134,13 @@ async def start_submission(session: Session) -> StepResult:
             return _blocked(session, gate, url=session.page.url)
         if await _has_password_field(session):  # the submission sits behind the login form shown here
             return StepResult("ok", {"login_form_shown": True, "url": session.page.url, "asks_login": True})
+        if await _asks_login_in_words(session):  # "Vui lòng đăng nhập để nộp hồ sơ", a login link beside it
+            return StepResult("ok", {"login_prompt": True, "url": session.page.url, "asks_login": True})
         return StepResult("not_found", {"looked_for": "submit_start"})
     await session.click(candidate)
     gate = await _gate(session)
     detail = {"clicked": candidate.describe(), "url": session.page.url,
-              "asks_login": await _has_password_field(session)}
+              "asks_login": await _has_password_field(session) or await _asks_login_in_words(session)}
     if gate:
         return _blocked(session, gate, **detail)
     return StepResult("ok", detail)
@@ -122,28 +148,50 @@ async def start_submission(session: Session) -> StepResult:
 
 @step("register")
 async def register(session: Session) -> StepResult:
-    """Find the account registration, fill it as the synthetic citizen, send it."""
+    """Find the account registration, fill it as the synthetic citizen, send it; once per portal."""
+    portal = _portal(session)
+    async with accounts.lock(portal):
+        reused = await accounts.usable(portal)
+        if reused is not None:  # another check of this crawl made the portal's account: log in with it
+            session.citizen = replace(session.citizen, email=reused.email, id_number=reused.id_number)
+            session.facts.update(account=reused.email, needs_email=False, reused_account=True)
+            return StepResult("ok", {"reused_account": True, "email": reused.email})
+        result = await _register_here(session)
+        if result.outcome == "ok":
+            accounts.registered(portal, session.citizen.email, session.citizen.id_number)
+        return result
+
+
+async def _register_here(session: Session) -> StepResult:
     candidate = await finder.find(session.page, "register", exclude=[session.service_name])
     if candidate is None:
         return StepResult("not_found", {"looked_for": "register"})
     if blocked := await _click_to_gate(session, candidate):
         return blocked
-    report = await fill_form(session.page, session.citizen, timeout_ms=session.step_ms)
-    if report.blockers:
-        return _blocked(session, report.blockers[0], **report.as_detail())
-    send = await finder.find(session.page, "form_submit", buttons=True)
-    if send is None:
-        return StepResult("not_found", {"looked_for": "form_submit", **report.as_detail()})
-    await session.click(send)
-    signs = await session.signs("registered", "needs_email", "identity", "captcha", "otp")
-    for blocker in ("identity", "otp", "captcha"):
-        if blocker in signs and "registered" not in signs:
-            return _blocked(session, blocker, signs=signs, **report.as_detail())
-    if "registered" in signs or await _now_a_login_form(session, report):
-        session.facts["account"] = session.citizen.email
-        session.facts["needs_email"] = "needs_email" in signs
-        return StepResult("ok", {"signs": signs, "email": session.citizen.email, **report.as_detail()})
-    return StepResult("failed", {"signs": signs, **report.as_detail()})
+    tries: list[dict] = []
+    for _ in range(2):  # a second try with an ID of its own when the portal already knows this one
+        report = await fill_form(session.page, session.citizen, timeout_ms=session.step_ms)
+        if report.blockers:
+            return _blocked(session, report.blockers[0], **report.as_detail())
+        send = await finder.find(session.page, "form_submit", buttons=True)
+        if send is None:
+            return StepResult("not_found", {"looked_for": "form_submit", **report.as_detail()})
+        await session.click(send)
+        signs = await session.signs("registered", "needs_email", "identity", "captcha", "otp", "id_taken", "form_error")
+        for blocker in ("identity", "otp", "captcha"):
+            if blocker in signs and "registered" not in signs:
+                return _blocked(session, blocker, signs=signs, **report.as_detail())
+        if "registered" in signs or await _now_a_login_form(session, report):
+            session.facts["account"] = session.citizen.email
+            session.facts["needs_email"] = "needs_email" in signs
+            return StepResult("ok", {"signs": signs, "email": session.citizen.email, "tries": tries, **report.as_detail()})
+        tries.append({"signs": signs, "id_number_changed": False})
+        if "id_taken" not in signs or not await _form_fields(session):
+            break
+        # One account per citizen ID, and this ID is taken by an account this process does not hold.
+        session.citizen = replace(session.citizen, id_number=accounts.unique_id_number(session.citizen.email))
+        tries[-1]["id_number_changed"] = True
+    return StepResult("failed", {"signs": signs, "tries": tries, **report.as_detail()})
 
 
 async def _now_a_login_form(session: Session, registration: FormReport) -> bool:
@@ -158,6 +206,7 @@ async def confirm_email(session: Session) -> StepResult:
     """Open the activation link from the confirmation mail."""
     found = await wait_for_link(session.settings.mailbox, session.citizen.email)
     if found is None:
+        accounts.unusable(_portal(session), session.citizen.email)
         return StepResult("failed", {"mailbox": session.citizen.email, "reason": "no mail with a link"})
     mail, link = found
     response = await session.open(link)
@@ -194,15 +243,23 @@ async def login(session: Session) -> StepResult:
         tries.append(signs)
         if "logged_in" in signs and not await _has_password_field(session):
             session.facts["logged_in"] = True
-            return StepResult("ok", {"signs": signs, "tries": len(tries), **report.as_detail()})
+            accounts.logged_in(_portal(session), session.citizen.email)
+            return StepResult("ok", {"signs": signs, "tries": len(tries), "landed": session.page.url,
+                                     "reused_account": bool(session.facts.get("reused_account")), **report.as_detail()})
         if not await _has_password_field(session):
             break
+    accounts.unusable(_portal(session), session.citizen.email)
     return StepResult("failed", {"signs": signs, "tries": tries, **report.as_detail()})
 
 
 @step("submit")
 async def submit(session: Session) -> StepResult:
-    """Fill the dossier form, attach the test document, send it, read the receipt code."""
+    """Fill the dossier form, attach the test document, send it, read the receipt code.
+
+    The form may be one page or a wizard (Bước 1/3 … a confirmation page with only a button):
+    the bot moves by progress (`crawler/bot/progress.py`), recording after each action what changed,
+    and stops on a receipt, a gate, an error it cannot fix, or an action that changed nothing twice.
+    """
     if not await _looks_like_dossier_form(session):
         await session.open(session.service_url)
         await session.settle()
@@ -210,37 +267,47 @@ async def submit(session: Session) -> StepResult:
         if candidate is None:
             return StepResult("not_found", {"looked_for": "submit_start"})
         await session.click(candidate)
-    reports = []
-    for _ in range(5):  # multi-page forms: fill, "Tiếp tục", fill... until the dossier is sent
+    reports: list[dict] = []
+    moves: list[dict] = []
+    before = await progress.snapshot(session.page)
+    still = 0
+    for _ in range(progress.STEP_BUDGET):
         report = await fill_form(session.page, session.citizen, timeout_ms=session.step_ms)
         reports.append(report.as_detail())
         if report.blockers:
-            return _blocked(session, report.blockers[0], forms=reports)
-        send = await finder.find(session.page, "send", exclude=["luu lai", "luu nhap", "nop sau"], buttons=True)
-        following = await finder.find(session.page, "next", buttons=True)
-        button = following if following and (not send or following.score > send.score) else send
-        if button is None:
-            return StepResult("not_found", {"looked_for": "send", "forms": reports})
-        await session.click(button)
+            return _blocked(session, report.blockers[0], forms=reports, moves=moves)
+        ranked = await progress.ranked_actions(session.page)
+        if not ranked:
+            return StepResult("not_found", {"looked_for": "send", "forms": reports, "moves": moves,
+                                            "stuck": await progress.stuck_here(session.page, ranked, moves)})
+        chosen = progress.pick(ranked, moves)
+        await session.click(chosen)
+        after = await progress.snapshot(session.page)
+        change = progress.what_changed(before, after)
+        moves.append({"clicked": chosen.describe(), "score": chosen.score, "change": change, "url": session.page.url})
         receipt, where = await _receipt_and_frame(session)
         if receipt:
             session.facts["receipt"] = receipt
             session.facts["dossier_url"] = where
-            return StepResult("ok", {"receipt": receipt, "dossier_url": where, "forms": reports,
+            return StepResult("ok", {"receipt": receipt, "dossier_url": where, "forms": reports, "moves": moves,
                                      "signs": await session.signs("submitted")})
         refused = await session.signs("identity", "otp")
         if refused:
-            return _blocked(session, "identity" if "identity" in refused else "otp", signs=refused, forms=reports)
-        if not await _form_fields(session):
+            return _blocked(session, "identity" if "identity" in refused else "otp", signs=refused, forms=reports, moves=moves)
+        still = still + 1 if change["kind"] in ("nothing", "error_again") else 0
+        if still >= 2:
             break
-    return StepResult("failed", {"forms": reports, "signs": await session.signs("submitted", "error_page")})
+        before = after
+    return StepResult("failed", {"forms": reports, "moves": moves, "signs": await session.signs("submitted", "error_page"),
+                                 "stuck": await progress.stuck_here(session.page, await progress.ranked_actions(session.page),
+                                                                    moves)})
 
 
 async def _receipt_and_frame(session: Session) -> tuple[str | None, str]:
     """The receipt code shown, and the address of the (i)frame showing it: the dossier's own page."""
-    for frame in session.page.frames:
+    for frame in usable_frames(session.page):
         try:
-            text = await frame.evaluate("() => document.body ? document.body.innerText : ''")
+            text = await read_frame(frame, "() => document.body ? document.body.innerText : ''")
         except PlaywrightError:
             continue
         receipt = find_receipt(text)
@@ -263,29 +330,60 @@ async def _form_fields(session: Session) -> list[dict]:
 
 @step("track")
 async def track(session: Session) -> StepResult:
-    """Look the dossier up by its receipt code on the tracking page and read its status."""
+    """Look the dossier up by its receipt code on the tracking page and read its status.
+
+    The result may be drawn by a script a moment after the search; where the search shows nothing,
+    the citizen's own list ("Hồ sơ của tôi", "Quản lý hồ sơ") is read instead.
+    """
     receipt = session.facts.get("receipt")
     if not receipt:
         return StepResult("not_found", {"reason": "no receipt code to look up"})
-    candidate = await finder.find(session.page, "track")
+    candidate = await finder.find(session.page, "track", phrases=SEARCH_PAGES)
     if candidate is None:
         origin = "{0.scheme}://{0.netloc}/".format(urlsplit(session.page.url))
         await session.open(origin)
         await session.settle()
-        candidate = await finder.find(session.page, "track")
-    if candidate is None:
-        return StepResult("not_found", {"looked_for": "track"})
-    await session.click(candidate)
-    report = await fill_form(session.page, session.citizen, receipt=receipt, timeout_ms=session.step_ms)
-    button = await finder.find(session.page, "search", buttons=True)
-    if button is not None and any(f["meaning"] == "receipt" and f["filled"] for f in report.fields):
-        await session.click(button)
-    text = await session.text()
+        candidate = await finder.find(session.page, "track", phrases=SEARCH_PAGES)
+    report = FormReport()
+    if candidate is not None:
+        await session.click(candidate)
+        report = await fill_form(session.page, session.citizen, receipt=receipt, timeout_ms=session.step_ms)
+        button = await finder.find(session.page, "search", buttons=True)
+        if button is not None and any(f["meaning"] == "receipt" and f["filled"] for f in report.fields):
+            await session.click(button)
+    text = await _text_showing(session, receipt)
+    via = "search"
+    if receipt not in text or not _status_of(text):
+        mine = await finder.find(session.page, "track", phrases=OWN_LISTS)
+        if mine is None and session.facts.get("dossier_url"):
+            await session.open(session.facts["dossier_url"])
+            await session.settle()
+            mine = await finder.find(session.page, "track", phrases=OWN_LISTS)
+        if mine is not None:
+            await session.click(mine)
+            text, via = await _text_showing(session, receipt), "own_list"
+        elif candidate is None:
+            return StepResult("not_found", {"looked_for": "track"})
     found_code = receipt in text
     status = _status_of(text)
     outcome = "ok" if found_code and status else "failed"
-    return StepResult(outcome, {"receipt": receipt, "code_shown": found_code, "status": status,
+    return StepResult(outcome, {"receipt": receipt, "code_shown": found_code, "status": status, "via": via,
                                 "url": session.page.url, **report.as_detail()})
+
+
+SEARCH_PAGES = ("tra cuu tinh trang ho so", "tra cuu ho so", "tra cuu ket qua", "theo doi ho so", "tra cuu")
+OWN_LISTS = ("ho so cua toi", "quan ly ho so", "ho so da nop", "danh sach ho so")
+
+
+async def _text_showing(session: Session, receipt: str, wait_s: float = 2.0) -> str:
+    """The page's text once it shows `receipt` (a script may draw it late), or as it is after `wait_s`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    text = await session.text()
+    while receipt not in text and loop.time() < deadline:
+        await asyncio.sleep(0.1)
+        text = await session.text()
+    return text
 
 
 # How tracking pages name a dossier's state, folded, with the words an inspector reads.
@@ -308,7 +406,9 @@ async def pay(session: Session) -> StepResult:
         await session.settle()
     candidate = await finder.find(session.page, "pay")
     if candidate is None:
-        return StepResult("not_found", {"looked_for": "pay"})
+        # Nothing to pay where the dossier (or the service's page, read at "open") says there is no fee.
+        fee_free = bool(await session.signs("fee_free")) or bool(session.facts.get("fee_free"))
+        return StepResult("not_found", {"looked_for": "pay", "fee_free": fee_free, "url": session.page.url})
     start_host = session.host()
     await session.click(candidate)
     gateway = session.page.url
@@ -325,15 +425,27 @@ async def pay(session: Session) -> StepResult:
     return StepResult("ok" if signs else "failed", {"gateway": gateway, "signs": signs, "url": session.page.url})
 
 
+ONLINE_RESULT = ("nhan ket qua truc tuyen", "tai ket qua dien tu", "tra ket qua truc tuyen", "ket qua dien tu",
+                 "nhan ban dien tu", "ban dien tu truc tuyen")
+POST_RESULT = ("dich vu buu chinh cong ich", "qua dich vu buu chinh", "qua duong buu dien")
+
+
 @step("result")
 async def result(session: Session) -> StepResult:
     """Read how the result is delivered: online, by post, or at the counter."""
     if session.facts.get("dossier_url"):
         await session.open(session.facts["dossier_url"])
         await session.settle()
-    text = await session.text()
-    online = contains_any(text, ("nhan ket qua truc tuyen", "tai ket qua dien tu", "tra ket qua truc tuyen",
-                                 "ket qua dien tu"))
-    post = contains_any(text, ("dich vu buu chinh cong ich", "qua dich vu buu chinh", "qua duong buu dien"))
+    online = post = None
+    # Two looks, settled in between: a single-page app may draw the dossier after a fetch its load started, and
+    # settling again waits for that fetch (or returns after one quiet window); a fixed wait would cost every
+    # service whose result is delivered at the counter, where neither phrase ever appears.
+    for look in range(2):
+        if look:
+            await session.settle()
+        text = await session.text()
+        online, post = contains_any(text, ONLINE_RESULT), contains_any(text, POST_RESULT)
+        if online or post:
+            break
     delivery = "online" if online else "post" if post else None
     return StepResult("ok" if delivery else "not_found", {"delivery": delivery, "phrase": online or post})

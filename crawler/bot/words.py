@@ -13,7 +13,8 @@ INTENTS: dict[str, tuple[str, ...]] = {
     "submit_start": ("nop ho so truc tuyen", "nop truc tuyen", "nop ho so", "thuc hien truc tuyen", "thuc hien",
                      "dang ky truc tuyen", "nop don"),
     "next": ("thuc hien buoc tiep theo", "buoc tiep theo", "tiep tuc", "tiep theo", "tiep"),
-    "send": ("nop ho so", "gui ho so", "nop", "gui", "hoan thanh", "xac nhan nop", "dong y", "xac thuc"),
+    "send": ("nop ho so", "gui ho so", "xac nhan va nop", "xac nhan va gui", "nop", "gui", "hoan thanh", "xac nhan nop",
+             "dong y", "xac thuc", "xac nhan"),
     "form_submit": ("dang ky", "tao tai khoan", "dang nhap", "xac nhan", "gui", "hoan tat", "tiep tuc"),
     "track": ("tra cuu tinh trang ho so", "tra cuu ho so", "tra cuu ket qua", "quan ly ho so", "ho so cua toi",
               "theo doi ho so", "tra cuu"),
@@ -44,5 +45,16 @@ SIGNS: dict[str, tuple[str, ...]] = {
     "error_page": ("khong tim thay trang", "loi he thong", "trang khong ton tai", "404 not found", "loi 404",
                    "service unavailable", "service temporarily unavailable", "internal server error", "bad gateway",
                    "gateway time out", "dang bao tri"),
+    # A page that asks the citizen to log in before submitting, with or without a form on it.
+    "login_prompt": ("can dang nhap", "vui long dang nhap", "dang nhap de nop", "dang nhap de thuc hien",
+                     "yeu cau dang nhap", "phai dang nhap", "dang nhap truoc khi nop"),
+    # A registration refused because the citizen ID (or the address) already has an account.
+    "id_taken": ("da duoc dang ky", "da dang ky tai khoan", "da ton tai", "da duoc su dung", "da co tai khoan"),
+    # A form sent back with a complaint about what was typed.
+    "form_error": ("vui long nhap", "vui long chon", "vui long dinh kem", "vui long danh dau", "khong dung dinh dang",
+                   "khong hop le", "bat buoc", "khong khop", "phai co dang", "chua dong y", "chua chon"),
+    # The fee, where the page says there is none.
+    "fee_free": ("phi le phi khong", "le phi khong", "khong thu phi", "khong thu le phi", "mien phi", "mien le phi",
+                 "khong mat phi", "phi le phi khong co"),
     "counter_only": ("nop truc tiep", "tai bo phan mot cua", "nop ho so truc tiep", "qua duong buu dien"),
 }

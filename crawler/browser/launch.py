@@ -18,6 +18,7 @@ from typing import Any
 from playwright.async_api import Browser, async_playwright
 
 from configuration.settings import Settings
+from crawler.browser.policy import address_space_overrides
 from kiemtra.errors import SetupError
 
 # As root, and with no route to Google's hosts, Chromium's background calls only fail and slow it.
@@ -108,12 +109,26 @@ async def chromium(settings: Settings) -> AsyncIterator[Browser]:
 
 
 def launch_options(settings: Settings) -> dict[str, Any]:
-    """Chromium's launch arguments; `chromium()` uses them (and sync-API tests that cannot await)."""
+    """Chromium's launch arguments; `chromium()` uses them (and sync-API tests that cannot await).
+
+    The allow-listed private ports (`navigation.allowed_private`) count as public to Chromium, so its
+    Local Network Access refuses everything else local a page asks for (see crawler/browser/policy.py).
+    """
+    overrides = address_space_overrides(settings.navigation.allowed_private)
     return {
         "executable_path": str(find_chromium(settings.browser.executable)),
         "headless": settings.browser.headless,
-        "args": CHROMIUM_ARGS,
+        "args": CHROMIUM_ARGS + ([f"--ip-address-space-overrides={overrides}"] if overrides else []),
     }
+
+
+VIDEO_WIDTH = 960  # the video shows the flow; each step's screenshot keeps the detail at full size
+
+
+def video_size(width: int, height: int) -> dict[str, int]:
+    """The video's frame: the viewport scaled down to VIDEO_WIDTH, aspect kept, even sides (VP8 wants them)."""
+    scale = min(1.0, VIDEO_WIDTH / width)
+    return {"width": int(width * scale) // 2 * 2, "height": int(height * scale) // 2 * 2}
 
 
 def context_options(settings: Settings, *, video_dir: Path | None = None,
@@ -130,5 +145,5 @@ def context_options(settings: Settings, *, video_dir: Path | None = None,
     }
     if video_dir is not None:
         options["record_video_dir"] = str(video_dir)
-        options["record_video_size"] = {"width": min(width, 1280), "height": min(height, 800)}
+        options["record_video_size"] = video_size(width, height)
     return options

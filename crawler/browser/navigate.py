@@ -1,7 +1,8 @@
 """The one navigation choke point: every page load of every bot passes through `goto`.
 
-It applies the time-out, the per-host politeness pace and the target's allowed hosts, and it is
-the only place where Playwright's errors become kiemtra's (`kiemtra.errors`).
+It applies the navigation policy (`crawler/browser/policy.py`: before the load, and on the address a
+redirect ended at), the time-out, the per-host politeness pace and the target's allowed hosts, and
+it is the only place where Playwright's errors become kiemtra's (`kiemtra.errors`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, Response
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
+from crawler.browser.policy import NavigationPolicy, leave_refused
 from kiemtra.errors import (
+    BlockedByPolicy,
     BrowserCrashed,
     ConnectionFailed,
     DownloadInstead,
@@ -65,6 +68,8 @@ def translate(error: Exception) -> VisitError:
     message = str(error).splitlines()[0] if str(error) else type(error).__name__
     if isinstance(error, (PlaywrightTimeout, asyncio.TimeoutError)) or "Timeout" in message:
         return NavigationTimeout(message)
+    if "ERR_BLOCKED_BY_CLIENT" in message:
+        return BlockedByPolicy(f"chính sách điều hướng đã chặn địa chỉ này ({message})")
     if "ERR_TOO_MANY_REDIRECTS" in message:
         return RedirectLoop(message)
     if "Download is starting" in message or "ERR_ABORTED" in message and "download" in message.lower():
@@ -77,14 +82,31 @@ def translate(error: Exception) -> VisitError:
 
 
 async def goto(page: Page, url: str, *, timeout_s: float, limiter: HostLimiter | None = None,
-               allowed_hosts: Iterable[str] | None = None, wait_until: str = "load") -> Response | None:
-    """Load `url` in `page` politely within `timeout_s`; raise a VisitError subclass on failure."""
+               allowed_hosts: Iterable[str] | None = None, wait_until: str = "load",
+               policy: NavigationPolicy | None = None) -> Response | None:
+    """Load `url` in `page` politely within `timeout_s`; raise a VisitError subclass on failure.
+
+    With a `policy`, a refused address (before loading, or where redirects ended) is BlockedByPolicy
+    and the page is left on a blank document, so nothing of it is recorded.
+    """
     host = host_of(url)
     if allowed_hosts is not None and host not in set(allowed_hosts):
         raise HostNotAllowed(f"{host} nằm ngoài các máy chủ được phép của lần kiểm tra này")
+    if policy is not None:
+        await policy.check(url)
     if limiter is not None:
         await limiter.pace(host)
     try:
-        return await page.goto(url, timeout=timeout_s * 1000, wait_until=wait_until)  # type: ignore[arg-type]
+        response = await page.goto(url, timeout=timeout_s * 1000, wait_until=wait_until)  # type: ignore[arg-type]
     except (PlaywrightError, asyncio.TimeoutError) as error:
-        raise translate(error) from None
+        failure = translate(error)
+        if policy is not None:
+            await leave_refused(page, policy)
+            if isinstance(failure, BlockedByPolicy) and policy.last_reason:
+                failure = BlockedByPolicy(f"không mở {url[:200]}: {policy.last_reason}", url=url, reason=policy.last_reason)
+        raise failure from None
+    if policy is not None:
+        refused = await leave_refused(page, policy)
+        if refused is not None:
+            raise refused
+    return response

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page
+from playwright.async_api import Page, ViewportSize
 
 from configuration.settings import Capture
 from evidence import runs
@@ -25,6 +25,21 @@ SCREENSHOT_TIMEOUT_MS = 15000
 # A page still loading (a server that holds its answer) must not hold the evidence hostage.
 EVIDENCE_TIMEOUT_S = 5.0
 _HEIGHT = "() => document.documentElement ? document.documentElement.scrollHeight : 0"
+
+
+def fits_viewport(height: object, viewport: ViewportSize | None) -> bool:
+    """Whether the whole page is on screen: then the viewport picture is the full page."""
+    return isinstance(height, (int, float)) and viewport is not None and height <= viewport["height"]
+
+
+def needs_full_page(height: object, viewport: ViewportSize | None) -> bool:
+    """A full-page screenshot only where it shows more than the viewport and Chromium can paint it.
+
+    Playwright takes a full page by resizing the viewport to the page and back, two layouts per step;
+    for a page that fits the screen that costs time and shows nothing more.
+    """
+    return (isinstance(height, (int, float)) and height <= MAX_SCREENSHOT_HEIGHT
+            and not fits_viewport(height, viewport))
 
 
 @dataclass
@@ -66,14 +81,14 @@ class StepRecorder:
         except (PlaywrightError, asyncio.TimeoutError):
             detail["page_unresponsive"] = True  # still waiting for a server that holds its answer
             return None
+        full = needs_full_page(height, page.viewport_size)
         try:
-            full = isinstance(height, (int, float)) and height <= MAX_SCREENSHOT_HEIGHT
             png = await asyncio.wait_for(page.screenshot(full_page=full, timeout=SCREENSHOT_TIMEOUT_MS,
                                                          animations="disabled"), EVIDENCE_TIMEOUT_S)
         except (PlaywrightError, asyncio.TimeoutError) as error:
             detail["screenshot_error"] = (str(error).splitlines() or ["hết thời gian chờ"])[0]
             return None
-        if not full:
+        if not full and not fits_viewport(height, page.viewport_size):
             detail["screenshot_clipped"] = True
         return self.store.keep_bytes(self.run_id, png, ".png", "screenshot").sha256
 

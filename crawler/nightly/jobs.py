@@ -16,6 +16,7 @@ from crawler.nightly import retry
 from evidence import queue, runs
 from evidence.clock import parse
 from evidence.store import Store
+from kiemtra.errors import PageStalled
 
 # The job's judgement once done, in inspectors' words.
 FINAL_WORDS = {
@@ -26,6 +27,9 @@ FINAL_WORDS = {
     "recognition_kept": "hậu kiểm: giữ công nhận", "recognition_cancelled": "hậu kiểm: huỷ công nhận",
     "gone": "không còn trong cấu hình",
 }
+
+
+STALLED = PageStalled.kind     # the page never let the bot act
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,10 @@ def classify(store: Store, job: dict[str, Any], run_id: str) -> Attempt | None:
     if verdict is None:
         return None
     detail = {"level": verdict["level"], "mode": verdict["mode"], "outcome": verdict["outcome"]}
+    if verdict["outcome"] == "could_not_verify" and run["error_kind"] == STALLED:
+        # A page that never let the bot act counts against the service once seen again at another
+        # time (R6), like a level found below the declared one; the first time it is only retried.
+        return Attempt(retry.BELOW_LEVEL, None, {**detail, "error_kind": STALLED})
     if verdict["outcome"] == "could_not_verify":
         return Attempt(retry.SITE_FAILED, None, detail)
     if verdict["outcome"] == "fail":

@@ -50,7 +50,8 @@ def interrupt(store: Store, run_id: str, settings: Settings, note: str) -> None:
     seal_run(store, run_id, load_signer(settings.signing.key_file))
 
 
-def recover(store: Store, settings: Settings, now: datetime, *, me: str) -> Recovery:
+def recover(store: Store, settings: Settings, now: datetime, *, me: str, sweep: bool = True) -> Recovery:
+    """`sweep` False: leave the artifact folder alone (the distributed coordinator recovers often, sweeps once)."""
     report = Recovery()
     for job in queue.jobs(store, statuses=["leased"]):
         holder = job["leased_by"]
@@ -69,7 +70,8 @@ def recover(store: Store, settings: Settings, now: datetime, *, me: str) -> Reco
             report.interrupted_runs.append(run_id)
         if queue.release(store, job["id"], holder, now, "người giữ đã chết; chạy lại"):
             report.released.append(job["id"])
-    report.orphans_removed = sweep_orphans(store, settings.queue.orphan_grace_s)
+    if sweep:
+        report.orphans_removed = sweep_orphans(store, settings.queue.orphan_grace_s)
     return report
 
 

@@ -2,7 +2,9 @@
 
 Each worker is a coroutine holding at most one browser context; a host already at its limit of
 checks at once is skipped rather than waited on, so one slow agency does not stall the others.
-A heartbeat renews this crawl's leases and lock. The crawl ends when nothing is claimable, when the
+A heartbeat renews this crawl's leases and lock. Between two jobs a worker looks for re-check requests
+made since the crawl began (`requests_between_jobs`: the workspace's button, the confirmation round) and
+queues them, so a request made during the night runs in it. The crawl ends when nothing is claimable, when the
 time budget is reached (running checks finish, the rest stays queued), or on SIGINT/SIGTERM: the
 first stops new claims and lets running checks finish, a second releases them at once.
 """
@@ -19,17 +21,18 @@ from playwright.async_api import Browser
 
 from configuration.settings import Settings
 from crawler.browser.launch import chromium
-from crawler.browser.navigate import HostLimiter
+from crawler.browser.navigate import HostLimiter, host_of
 from crawler.nightly import jobs, retry
 from crawler.nightly.lock import CrawlLock
 from crawler.nightly.plan import Target
 from crawler.nightly.recovery import interrupt
 from crawler.nightly.work import CrawlSummary, JobDone, run_target
-from evidence import queue, runs
+from evidence import queue, recheck_requests, runs
 from evidence.clock import iso, parse, utc_clock
 from evidence.store import Store
 
 Clock = Callable[[], datetime]
+PICK_UP_S = 2.0   # re-check requests are looked at between jobs at most this often (and before the crawl ends)
 
 
 @dataclass
@@ -55,6 +58,32 @@ def claimable(store: Store, settings: Settings, now: datetime, agency_id: str | 
     return out
 
 
+def requests_between_jobs(store: Store, targets: Mapping[tuple[str, str], Target], agency_id: str | None,
+                          now: datetime, answered: list[tuple[int, str]] | None = None) -> int:
+    """Settle the service re-check requests a run answered (appended to `answered`), then queue a job for each
+    one no open job answers; how many jobs were added. A service the config no longer declares fails its
+    request, with the reason."""
+    settled = recheck_requests.settle_service_recheck_requests(store)
+    if answered is not None:
+        answered += settled
+    added = 0
+    for request in recheck_requests.to_pick_up(store, agency_id):
+        target = targets.get(("service", request["target_id"]))
+        if target is None:
+            recheck_requests.fail(store, request["id"], recheck_requests.GIVEN_UP_NOTES["gone"])
+            continue
+        reason = f"yêu cầu kiểm tra lại #{request['id']}: {request['reason'] or ''}".strip()
+        job_id = queue.enqueue(store, "service", target.target_id, target.agency_id, host_of(target.url), now,
+                               reason=reason)
+        if job_id is not None:
+            added += 1
+        else:   # a job of it is open already (the plan's, or one queued at the crawl's start): that one answers
+            job_id = recheck_requests.open_job(store, "service", target.target_id)
+        if job_id is not None:
+            recheck_requests.picked_up(store, request["id"], job_id, now)
+    return added
+
+
 class Runner:
     def __init__(self, store: Store, settings: Settings, targets: Mapping[tuple[str, str], Target],
                  options: RunOptions, lock: CrawlLock | None,
@@ -68,6 +97,8 @@ class Runner:
         self.limiter = HostLimiter(settings.politeness.per_host_rps)
         self.lease = timedelta(seconds=settings.queue.lease_s)
         self.workers: list[asyncio.Task] = []
+        self.answered: list[tuple[int, str]] = []   # re-check requests settled between jobs: (request, run)
+        self.looked_at: datetime | None = None       # when the re-check requests were last looked at
 
     def now(self) -> datetime:
         return self.options.clock()
@@ -83,8 +114,14 @@ class Runner:
         self.summary.stopped = reason
         self.stopping.set()
 
-    def _claim(self) -> dict | None:
+    def _between_jobs(self, now: datetime, force: bool) -> None:
+        if force or self.looked_at is None or (now - self.looked_at).total_seconds() >= PICK_UP_S:
+            self.looked_at = now
+            requests_between_jobs(self.store, self.targets, self.options.agency_id, now, self.answered)
+
+    def _claim(self, *, force: bool = False) -> dict | None:
         now = self.now()
+        self._between_jobs(now, force)
         for job in claimable(self.store, self.settings, now, self.options.agency_id, self.busy):
             claimed = queue.claim(self.store, job["id"], self.options.holder, now, self.lease)
             if claimed is not None:
@@ -101,6 +138,8 @@ class Runner:
                 self.summary.stopped = self.summary.stopped or "budget"
                 return
             job = self._claim()
+            if job is None and not any(self.busy.values()):
+                job = self._claim(force=True)   # a request made since the last look still runs in this crawl
             if job is None:
                 if not any(self.busy.values()):
                     return
@@ -125,7 +164,8 @@ class Runner:
         started = iso(self.now())
         try:
             result = await run_target(browser, target, self.store, self.settings, self.limiter,
-                                      attempt=job["attempts"] + 1, job_id=job["id"])
+                                      attempt=job["attempts"] + 1, job_id=job["id"],
+                                      fence=lambda: queue.hold(self.store, job["id"], holder, self.now(), self.lease))
         except asyncio.CancelledError:
             self._give_back(job, started, "dừng ngay theo yêu cầu (tín hiệu lần hai)")
             raise

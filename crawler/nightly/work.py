@@ -7,6 +7,7 @@ target in the shared browser and keeps what the crawl did for its summary.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -63,12 +64,15 @@ class CrawlSummary:
 
 
 async def run_target(browser: Browser, target: Target, store: Store, settings: Settings, limiter: HostLimiter,
-                     *, attempt: int, job_id: int | None) -> VisitResult:
-    """Visit a portal or check a service once, in a fresh context of `browser`; the run is stored."""
+                     *, attempt: int, job_id: int | None, fence: Callable[[], bool] | None = None) -> VisitResult:
+    """Visit a portal or check a service once, in a fresh context of `browser`; the run is stored.
+
+    `fence`: whether this attempt still holds its job, asked before the result is written (`queue.hold`).
+    """
     if target.service is None:
-        return await visit(browser, target, store, settings, limiter, attempt=attempt, job_id=job_id)
+        return await visit(browser, target, store, settings, limiter, attempt=attempt, job_id=job_id, fence=fence)
     done = await check_service(browser, target.agency, target.service, store, settings, limiter, attempt=attempt,
-                               job_id=job_id,
+                               job_id=job_id, fence=fence,
                                overrides={step: as_step(items) for step, items in target.playbook.items()})
     run = runs.get(store, done.run_id)
     return VisitResult(target, done.run_id, run["outcome"], run["http_status"], run["final_url"] or target.url,

@@ -39,7 +39,8 @@ def crawl_portal(url: str, settings: Settings, workdir: Path) -> dict[str, Any]:
     command = [sys.executable, "-m", "crawler.spiders.portal", "--url", url, "--out", str(out),
                "--html-dir", str(html_dir), "--max-pages", str(bounds.max_pages), "--max-depth", str(bounds.max_depth),
                "--max-seconds", str(bounds.max_seconds), "--delay", str(bounds.download_delay_s),
-               "--timeout", str(settings.timeouts.navigation_s), "--user-agent", settings.user_agent]
+               "--timeout", str(settings.timeouts.navigation_s), "--user-agent", settings.user_agent,
+               "--allowed-private", ",".join(settings.navigation.allowed_private)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=bounds.max_seconds + 60,
                               cwd=Path(__file__).resolve().parents[2])

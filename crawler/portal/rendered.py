@@ -19,6 +19,7 @@ from checks.portal.observation import Page as PageObservation
 from configuration.settings import Settings
 from crawler.browser.launch import chromium, context_options
 from crawler.browser.navigate import HostLimiter, goto, host_of
+from crawler.browser.policy import guard
 from crawler.spiders.extract import extract_page
 from evidence.store import Store
 from kiemtra.errors import VisitError
@@ -38,9 +39,10 @@ def needs_rendering(page: PageObservation) -> bool:
 async def _mobile(browser: Browser, url: str, settings: Settings, store: Store, run_id: str,
                   limiter: HostLimiter) -> dict:
     context = await browser.new_context(**context_options(settings, viewport=MOBILE), is_mobile=True)
+    policy = await guard(context, settings)
     try:
         page = await context.new_page()
-        await goto(page, url, timeout_s=settings.timeouts.navigation_s, limiter=limiter)
+        await goto(page, url, timeout_s=settings.timeouts.navigation_s, limiter=limiter, policy=policy)
         width = await page.evaluate("() => Math.max(document.documentElement.scrollWidth, "
                                     "document.body ? document.body.scrollWidth : 0)")
         meta = await page.evaluate("() => !!document.querySelector('meta[name=viewport]')")
@@ -54,9 +56,10 @@ async def _mobile(browser: Browser, url: str, settings: Settings, store: Store, 
 async def _search(browser: Browser, url: str, query: str, expected: str, settings: Settings, store: Store,
                   run_id: str, limiter: HostLimiter) -> dict:
     context = await browser.new_context(**context_options(settings))
+    policy = await guard(context, settings)
     try:
         page = await context.new_page()
-        await goto(page, url, timeout_s=settings.timeouts.navigation_s, limiter=limiter)
+        await goto(page, url, timeout_s=settings.timeouts.navigation_s, limiter=limiter, policy=policy)
         box = None
         for selector in SEARCH_INPUTS:
             candidate = page.locator(selector).first
@@ -83,12 +86,13 @@ async def _search(browser: Browser, url: str, query: str, expected: str, setting
 async def _render(browser: Browser, urls: Sequence[tuple[str, int]], settings: Settings,
                   limiter: HostLimiter) -> list[PageObservation]:
     context = await browser.new_context(**context_options(settings))
+    policy = await guard(context, settings)
     out = []
     try:
         page: Page = await context.new_page()
         for url, depth in urls:
             try:
-                response = await goto(page, url, timeout_s=settings.timeouts.navigation_s, limiter=limiter,
+                response = await goto(page, url, timeout_s=settings.timeouts.navigation_s, limiter=limiter, policy=policy,
                                       wait_until="networkidle")
             except VisitError:
                 continue

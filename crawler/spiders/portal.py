@@ -27,8 +27,10 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import scrapy
 from scrapy.crawler import CrawlerProcess
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from crawler.browser.policy import NavigationPolicy
 from crawler.spiders.extract import extract_page
 
 SKIP_EXTENSIONS = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z|jpe?g|png|gif|svg|mp4|mp3|avi|exe|iso|css|js)(\?|$)", re.I)
@@ -169,6 +171,25 @@ def _fetched(response: Response, entries: int) -> dict[str, Any]:
             "excerpt": response.body[:300].decode("utf-8", "replace"), "entries": entries}
 
 
+class PolicyMiddleware:
+    """The navigation policy for every request the spider sends, a redirect's included (a page names feeds
+    and English versions on any host): a refused address is dropped and noted, never fetched."""
+
+    def __init__(self, allowed_private: str) -> None:
+        self.policy = NavigationPolicy(allowed_private=[e for e in allowed_private.split(",") if e.strip()])
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> PolicyMiddleware:
+        return cls(crawler.settings.get("KIEMTRA_ALLOWED_PRIVATE", ""))
+
+    def process_request(self, request: scrapy.Request, spider: Any = None) -> None:
+        why = self.policy.refusal_sync(request.url)
+        if why is not None:
+            if spider is not None and hasattr(spider, "errors"):
+                spider.errors.append(f"{request.url[:200]}: {why}")
+            raise IgnoreRequest(why)
+
+
 def _as_dict(page: Any) -> dict[str, Any]:
     return asdict(page)
 
@@ -185,6 +206,8 @@ def scrapy_settings(args: argparse.Namespace) -> dict[str, Any]:
         "DOWNLOAD_TIMEOUT": args.timeout, "RETRY_TIMES": 1, "HTTPERROR_ALLOW_ALL": True,
         "COOKIES_ENABLED": True, "TELNETCONSOLE_ENABLED": False, "REDIRECT_MAX_TIMES": 10,
         "DOWNLOAD_MAXSIZE": 10 * 1024 * 1024, "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
+        "DOWNLOADER_MIDDLEWARES": {"crawler.spiders.portal.PolicyMiddleware": 50},
+        "KIEMTRA_ALLOWED_PRIVATE": args.allowed_private,
     }
 
 
@@ -199,6 +222,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--delay", type=float, default=0.25)
     parser.add_argument("--timeout", type=float, default=30)
     parser.add_argument("--user-agent", default="kiemtra")
+    parser.add_argument("--allowed-private", default="", help="navigation.allowed_private, comma-separated")
     args = parser.parse_args(argv)
     process = CrawlerProcess(scrapy_settings(args))
     process.crawl(PortalSpider, url=args.url, out=args.out, html_dir=args.html_dir, max_depth=args.max_depth)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from playwright.async_api import Browser, Page
@@ -18,9 +19,10 @@ from checks.service_level import ServiceVerdict
 from configuration.settings import Settings
 from crawler.browser.launch import context_options
 from crawler.browser.navigate import HostLimiter, goto, translate
+from crawler.browser.policy import guard
 from crawler.browser.recorder import StepRecorder
 from crawler.nightly.plan import Target
-from crawler.visits.sealing import seal_in_background
+from crawler.visits.sealing import end_job_lost, seal_in_background
 from evidence import runs
 from evidence.store import Store
 from kiemtra import __version__
@@ -52,12 +54,14 @@ async def _dismiss_dialogs(page: Page) -> None:
 
 
 async def visit(browser: Browser, target: Target, store: Store, settings: Settings,
-                limiter: HostLimiter | None = None, *, attempt: int = 1, job_id: int | None = None) -> VisitResult:
-    """Open `target.url` in a fresh context, keep the evidence, and store the run."""
+                limiter: HostLimiter | None = None, *, attempt: int = 1, job_id: int | None = None,
+                fence: Callable[[], bool] | None = None) -> VisitResult:
+    """Open `target.url` in a fresh context, keep the evidence, and store the run (`fence`: as `check_service`'s)."""
     run_id = runs.start(store, target.kind, target.target_id, target.agency_id, attempt=attempt, job_id=job_id,
                         bot_version=__version__, browser_version=browser.version)
     recorder = StepRecorder(store, run_id, settings.capture)
     context = await browser.new_context(**context_options(settings))
+    policy = await guard(context, settings)
     t0 = time.monotonic()
     status, title, final_url, failure = None, "", target.url, None
     try:
@@ -66,7 +70,7 @@ async def visit(browser: Browser, target: Target, store: Store, settings: Settin
         started = recorder.begin()
         try:
             response = await asyncio.wait_for(
-                goto(page, target.url, timeout_s=settings.timeouts.navigation_s, limiter=limiter),
+                goto(page, target.url, timeout_s=settings.timeouts.navigation_s, limiter=limiter, policy=policy),
                 timeout=settings.timeouts.navigation_s + 5)
             status = response.status if response is not None else None
             final_url, title = page.url, await page.title()
@@ -81,6 +85,9 @@ async def visit(browser: Browser, target: Target, store: Store, settings: Settin
     finally:
         await context.close()
     duration_ms = int((time.monotonic() - t0) * 1000)
+    if fence is not None and not fence():
+        await end_job_lost(store, run_id, settings, duration_ms)
+        return VisitResult(target, run_id, "interrupted", status, final_url, title, duration_ms, None, runs.LEASE_LOST)
     runs.finish(store, run_id, outcome=outcome, http_status=status, final_url=final_url, title=title,
                 duration_ms=duration_ms, error_kind=failure.kind if failure else None,
                 error=str(failure) if failure else None)

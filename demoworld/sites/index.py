@@ -24,7 +24,7 @@ def build(ctx: Ctx, reset: Callable[[], None]) -> Flask:
                 kind, agency_id = name.split(":", 1)
                 ag = ctx.data.agency(agency_id)
                 label = {"portal": "Cổng thông tin điện tử", "dvc": "Cổng dịch vụ công",
-                         "form": "Máy chủ biểu mẫu"}[kind] + " - " + ag.name
+                         "form": "Máy chủ biểu mẫu", "egov": "Hệ thống một cửa điện tử (nhúng)"}[kind] + " - " + ag.name
             rows += f'<li><a href="{e(url)}">{e(label)}</a> <code>{e(name)}</code></li>'
         body = (f"<header><h1>Thế giới mô phỏng kiemtra</h1></header><main><ul>{rows}</ul>"
                 '<form method="post" action="/__world/reset"><button type="submit">Đặt lại trạng thái</button></form></main>')

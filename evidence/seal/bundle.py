@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -25,12 +26,15 @@ import jinja2
 
 from evidence.clock import local_time
 from evidence.seal.signing import key_id_of, signature_valid
+from evidence.seal.unzip import MAX_MEMBER, BoundedZip
 from evidence.seal.verify import Problem, Report
+from evidence.seal.wacz import check_wacz
 from evidence.store import Store, table
 from kiemtra.errors import BundleError
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 GUIDE = "HUONG-DAN-KIEM-TRA.html"
+MAX_SMALL = 64 << 10  # a signature (64 bytes) or a public key (about 113): anything bigger is not one
 
 
 @dataclass(frozen=True)
@@ -118,80 +122,144 @@ def export_bundle(store: Store, run_ids: list[str], out: Path | IO[bytes]) -> di
     return {"runs": [s.run_id for s in sealed], "artifacts": len(artifacts), "signed": sum(1 for s in sealed if s.signature)}
 
 
-def _check_manifest(bundle: zipfile.ZipFile, name: str, names: set[str], report: Report, trusted: str | None) -> set[str]:
-    """Check one manifest of a bundle and its artifacts; return the members it accounts for."""
-    data = bundle.read(name)
-    document = json.loads(data)
-    run_id = document["run"]["id"]
-    report.runs += 1
-    used = {name}
-    key_id, sig_name = document.get("key_id"), name[:-5] + ".sig"
-    if key_id is None:
-        report.problems.append(Problem("unsigned", run_id, name, "bản kê chưa được ký", "warning"))
-    elif sig_name not in names or f"public-keys/{key_id}.pem" not in names:
-        report.problems.append(Problem("signature", run_id, name, "thiếu chữ ký hoặc khóa công khai"))
-    else:
-        used |= {sig_name, f"public-keys/{key_id}.pem"}
-        pem = bundle.read(f"public-keys/{key_id}.pem").decode("ascii")
-        if key_id_of(pem) != key_id or (trusted is not None and key_id_of(trusted) != key_id):
-            report.problems.append(Problem("signature", run_id, name, f"khóa {key_id} không phải khóa được tin cậy"))
-        elif not signature_valid(pem, bundle.read(sig_name), data):
-            report.problems.append(Problem("signature", run_id, name, "chữ ký không khớp bản kê"))
+def _check_signature(bundle: BoundedZip, name: str, data: bytes, key_id: str | None, run_id: str, report: Report,
+                     trusted: str | None) -> set[str]:
+    """With a trusted key, the manifest must be signed by it; without, only by the key the bundle itself holds."""
+    sig_name, pem_name = name[:-5] + ".sig", f"public-keys/{key_id}.pem"
+    if trusted is not None:
+        trusted_id = key_id_of(trusted)
+        if key_id is None or sig_name not in bundle.names:
+            report.problems.append(Problem("unsigned", run_id, name,
+                                           f"bản kê không có chữ ký của khóa được tin cậy {trusted_id}"))
+        elif key_id != trusted_id:
+            report.problems.append(Problem("signature", run_id, name,
+                                           f"bản kê ký bằng khóa {key_id}, không phải khóa được tin cậy {trusted_id}"))
+        elif not signature_valid(trusted, bundle.read(sig_name, MAX_SMALL), data):
+            report.problems.append(Problem("signature", run_id, name, "chữ ký không khớp bản kê (khóa được tin cậy)"))
         else:
             report.signed += 1
             report.key_ids.add(key_id)
+        return {sig_name, pem_name} & bundle.names
+    if key_id is None:
+        report.problems.append(Problem("unsigned", run_id, name, "bản kê chưa được ký", "warning"))
+        return set()
+    if sig_name not in bundle.names or pem_name not in bundle.names:
+        report.problems.append(Problem("signature", run_id, name, "thiếu chữ ký hoặc khóa công khai"))
+        return {sig_name, pem_name} & bundle.names
+    pem = bundle.read(pem_name, MAX_SMALL).decode("ascii")
+    if key_id_of(pem) != key_id:
+        report.problems.append(Problem("signature", run_id, name, f"khóa công khai trong gói không phải khóa {key_id}"))
+    elif not signature_valid(pem, bundle.read(sig_name, MAX_SMALL), data):
+        report.problems.append(Problem("signature", run_id, name, "chữ ký không khớp bản kê"))
+    else:
+        report.signed += 1
+        report.key_ids.add(key_id)
+    return {sig_name, pem_name}
+
+
+def _check_manifest(bundle: BoundedZip, name: str, report: Report, trusted: str | None) -> tuple[set[str], dict[str, Any]]:
+    """Check one manifest of a bundle and its artifacts; return the members it accounts for and the document."""
+    data = bundle.read(name)
+    document = bundle.json(name)
+    if not isinstance(document, dict) or not isinstance(document.get("run"), dict) \
+            or not isinstance(document.get("artifacts"), list):
+        raise BundleError(f"{bundle.path}: {name} không phải bản kê do kiemtra viết (thiếu run hoặc artifacts)")
+    run_id = str(document["run"].get("id"))
+    report.runs += 1
+    used = {name} | _check_signature(bundle, name, data, document.get("key_id"), run_id, report, trusted)
     for artifact in document["artifacts"]:
         report.artifacts += 1
         member = member_name(artifact)
         used.add(member)
-        if member not in names:
+        if member not in bundle.names:
             report.problems.append(Problem("missing", run_id, artifact["sha256"], f"thiếu tệp {member}"))
-        elif hashlib.sha256(bundle.read(member)).hexdigest() != artifact["sha256"]:
+        elif bundle.sha256(member) != artifact["sha256"]:
             report.problems.append(Problem("changed", run_id, artifact["sha256"], f"nội dung tệp {member} đã bị thay đổi"))
-    return used
+    report.problems.extend(_check_waczs(bundle, document, document.get("key_id"), trusted))
+    return used, document
+
+
+# What zipfile, zlib, json and the key parser raise for a damaged or foreign file: a bad CRC, a
+# broken deflate stream, an encrypted or unknown-method member, JSON of the wrong shape or too deep,
+# a PEM that is not a key. None of it is a bug of kiemtra: the bundle was not made by `evidence export`.
+DAMAGED = (ValueError, KeyError, TypeError, AttributeError, IndexError, zipfile.BadZipFile, zlib.error, EOFError,
+           NotImplementedError, RuntimeError, OverflowError, OSError)
+
+
+def _check_waczs(bundle: BoundedZip, document: dict[str, Any], key_id: str | None,
+                 trusted: str | None) -> list[Problem]:
+    """Inside each WACZ of a bundled run: its files, digest and signature, against the bundle's public key."""
+    pem = f"public-keys/{key_id}.pem"
+    keys = {key_id: bundle.read(pem).decode("ascii")} if key_id and pem in bundle.names else {}
+    problems = []
+    for artifact in document["artifacts"]:
+        member = member_name(artifact)
+        if artifact.get("role") == "wacz" and member in bundle.names:
+            problems += [Problem(kind, document["run"]["id"], member, message, severity)
+                         for kind, message, severity in check_wacz(bundle.read(member, MAX_MEMBER), keys, trusted)]
+    return problems
 
 
 def verify_bundle(path: Path, trusted: str | None = None) -> Report:
-    """Check a bundle offline: signatures, every artifact's hash, the chain stretch, stray files."""
+    """Check a bundle offline: signatures, every artifact's hash, the chain stretch, stray files.
+
+    `report.authenticated` is True only when a trusted key was given: a bundle whose signatures only
+    match the keys it carries itself proves nothing about who made it (anyone can re-sign).
+    """
     try:
         return _verify_bundle(path, trusted)
-    except (ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as exc:
-        # A manifest or chain.json that is not JSON of the shape kiemtra writes (JSONDecodeError and
-        # UnicodeDecodeError are ValueErrors): the file was not made by `kiemtra evidence export`, or was damaged.
-        raise BundleError(f"{path} hỏng hoặc không đúng cấu trúc gói bằng chứng ({type(exc).__name__}: {exc}); "
+    except BundleError:
+        raise
+    except DAMAGED as exc:  # RecursionError is a RuntimeError; JSONDecodeError and UnicodeDecodeError ValueErrors
+        raise BundleError(f"{path} hỏng hoặc không đúng cấu trúc gói bằng chứng ({type(exc).__name__}); "
                           "xin cơ quan gửi lại gói do `kiemtra evidence export` tạo") from None
 
 
+def _check_sums(bundle: BoundedZip, report: Report) -> None:
+    """SHA256SUMS names every other member, each line matching it."""
+    if "SHA256SUMS" not in bundle.names:
+        report.problems.append(Problem("missing", None, "SHA256SUMS", "gói không có danh sách mã băm SHA256SUMS"))
+        return
+    listed: set[str] = set()
+    for number, line in enumerate(bundle.read("SHA256SUMS").decode("utf-8").splitlines(), start=1):
+        digest, _, member = line.partition("  ")
+        if not line.strip():
+            continue
+        if member not in bundle.names:
+            report.problems.append(Problem("missing", None, f"SHA256SUMS:{number}",
+                                           f"dòng nêu tệp không có trong gói: {member!r}"))
+        elif bundle.sha256(member) != digest:
+            report.problems.append(Problem("changed", None, member, "không khớp SHA256SUMS"))
+        listed.add(member)
+    for member in sorted(bundle.names - listed - {"SHA256SUMS"}):
+        report.problems.append(Problem("changed", None, member, "tệp không có trong SHA256SUMS"))
+
+
 def _verify_bundle(path: Path, trusted: str | None) -> Report:
-    report = Report()
-    try:
-        bundle = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise BundleError(f"{path} không phải gói bằng chứng (zip) đọc được: {exc}") from exc
-    with bundle:
-        names = {n for n in bundle.namelist() if not n.endswith("/")}
+    report = Report(authenticated=trusted is not None)
+    with BoundedZip(path) as bundle:
         used = {"index.html", GUIDE, "chain.json", "SHA256SUMS"}
-        manifests = sorted(n for n in names if n.startswith("manifests/") and n.endswith(".json"))
+        manifests = sorted(n for n in bundle.names if n.startswith("manifests/") and n.endswith(".json"))
         if not manifests:
             raise BundleError(f"{path} không chứa bản kê nào (manifests/*.json)")
-        hashes = {}
+        documents = {}
         for name in manifests:
-            used |= _check_manifest(bundle, name, names, report, trusted)
-            hashes[hashlib.sha256(bundle.read(name)).hexdigest()] = json.loads(bundle.read(name))
-        chain = json.loads(bundle.read("chain.json"))["segment"] if "chain.json" in names else []
+            members, document = _check_manifest(bundle, name, report, trusted)
+            used |= members
+            documents[bundle.sha256(name)] = document
+        chain = bundle.json("chain.json")["segment"] if "chain.json" in bundle.names else []
+        if not isinstance(chain, list) or not all(isinstance(c, dict) for c in chain):
+            raise BundleError(f"{path}: chain.json không phải đoạn chuỗi do kiemtra viết")
         links = {c["sha256"]: c for c in chain}
         for i in range(1, len(chain)):
             if chain[i]["prev_sha256"] != chain[i - 1]["sha256"] or chain[i]["seq"] != chain[i - 1]["seq"] + 1:
                 report.problems.append(Problem("chain", None, "chain.json", f"chuỗi bị đứt ở bản kê số {chain[i]['seq']}"))
-        for sha, document in hashes.items():
+        for sha, document in documents.items():
             link = links.get(sha)
             if link is None or link["prev_sha256"] != document.get("prev_manifest_sha256") or link["seq"] != document.get("seq"):
-                report.problems.append(Problem("chain", document["run"]["id"], sha, "bản kê không nằm đúng chỗ trong chuỗi"))
-        for name in sorted(names - used):
+                report.problems.append(Problem("chain", str(document["run"].get("id")), sha,
+                                               "bản kê không nằm đúng chỗ trong chuỗi"))
+        for name in sorted(bundle.names - used):
             report.problems.append(Problem("added", None, name, "tệp lạ trong gói, không thuộc bản kê nào"))
-        if "SHA256SUMS" in names:
-            for line in bundle.read("SHA256SUMS").decode("utf-8").splitlines():
-                digest, _, member = line.partition("  ")
-                if member in names and hashlib.sha256(bundle.read(member)).hexdigest() != digest:
-                    report.problems.append(Problem("changed", None, member, "không khớp SHA256SUMS"))
+        _check_sums(bundle, report)
     return report

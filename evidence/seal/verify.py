@@ -19,6 +19,7 @@ from typing import Any
 from evidence import runs
 from evidence.seal.manifest import GENESIS, RUN_FIELDS, STEP_FIELDS, VERDICT_FIELDS
 from evidence.seal.signing import key_id_of, signature_valid
+from evidence.seal.wacz import check_wacz
 from evidence.store import Store, table
 from kiemtra.errors import ConfigError
 
@@ -46,6 +47,7 @@ class Report:
     signed: int = 0
     key_ids: set[str] = field(default_factory=set)
     head: str | None = None
+    authenticated: bool | None = None   # bundles: signatures checked against a trusted key (None: not a bundle)
 
     @property
     def errors(self) -> list[Problem]:
@@ -186,6 +188,19 @@ def verify_run(store: Store, run_id: str, keys: dict[str, str], hashes: Hashes, 
         elif digest != artifact["sha256"]:
             report.problems.append(Problem("changed", run_id, artifact["sha256"],
                                            f"nội dung tệp {artifact['role']} đã bị thay đổi ({artifact['path']})"))
+    report.problems.extend(verify_waczs(run_id, document, root, keys, trusted))
+
+
+def verify_waczs(run_id: str, document: dict[str, Any], root: Path, keys: dict[str, str],
+                 trusted: str | None) -> list[Problem]:
+    """Inside each WACZ of the run: its files against datapackage.json, the digest and its signature."""
+    problems = []
+    for artifact in document["artifacts"]:
+        file = _inside(root, artifact["path"]) if artifact["role"] == "wacz" else None
+        if file is not None and file.is_file():
+            problems += [Problem(kind, run_id, artifact["sha256"], message, severity)
+                         for kind, message, severity in check_wacz(file.read_bytes(), keys, trusted)]
+    return problems
 
 
 def verify_chain(store: Store, report: Report) -> None:

@@ -1,4 +1,4 @@
-"""The evidence browser: a read-only Flask app over the store (`kiemtra serve`)."""
+"""The evidence browser and the inspectors' workspace: a Flask app over the store (`kiemtra serve`, docs/workspace.md)."""
 
 from evidence.web.app import create_app
 

@@ -3,6 +3,7 @@ with the config's agencies written in."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,6 +13,7 @@ from rich.console import Console
 
 from configuration.loader import Config, load_all
 from evidence import agencies
+from evidence.database import URL_ENV
 from evidence.store import Store
 
 console = Console(highlight=False, soft_wrap=True)
@@ -27,7 +29,10 @@ class State:
 
     def load(self, **overrides: Any) -> Config:
         """The whole config folder through the one loader, the group's and the command's options on top."""
-        return load_all(self.config_option, {**self.overrides, **overrides})
+        config = load_all(self.config_option, {**self.overrides, **overrides})
+        if config.settings.database_url:   # every Store(...) of the command opens it (evidence.database.configured_url)
+            os.environ[URL_ENV] = config.settings.database_url
+        return config
 
     def load_for(self, agency_id: str | None, **overrides: Any) -> Config:
         """The config, refusing an unknown `--agency` (an unknown id is an error, not an empty list)."""

@@ -15,7 +15,7 @@ from evidence import catalogue, matches
 from evidence.clock import utc_now
 from evidence.store import Store
 from kiemtra.commands.base import State, console, pass_state, synced_store
-from kiemtra.errors import ConfigError
+from kiemtra.errors import ConfigError, KiemtraError
 from office.catalogue_import import CODE, import_file
 from office.matching import counted, match_all, matcher_for
 
@@ -173,13 +173,45 @@ _NOTE = click.option("--note", default="", help="Why, in a few words.")
 @click.argument("service_id")
 @_INSPECTOR
 @_NOTE
+@click.option("--published-url", metavar="URL",
+              help="R3/R5 portal route: the competent authority's portal page publishing the procedure (captured).")
 @pass_state
-def match_confirm_command(state: State, service_id: str, inspector: str, note: str) -> None:
-    """Confirm the automatic match of a service (e.g. a weak one) as it stands.
+def match_confirm_command(state: State, service_id: str, inspector: str, note: str, published_url: str | None) -> None:
+    """Confirm the automatic match of a service (e.g. a weak one) as it stands, or where it is published.
 
     Example: kiemtra match confirm bac-ninh-015 --by "Nguyễn Văn A"
+    Example: kiemtra match confirm bac-ninh-013 --by "Nguyễn Văn A" --published-url https://sonoivu.bacninh.gov.vn/tthc/42
     """
-    _decide(state, service_id, "confirm", (), inspector, note)
+    if published_url is None:
+        _decide(state, service_id, "confirm", (), inspector, note)
+        return
+    _published(state, service_id, published_url, inspector, note)
+
+
+def _published(state: State, service_id: str, url: str, inspector: str, note: str) -> None:
+    """Capture the page that publishes the procedure and record the portal-route decision (R3/R5)."""
+    import asyncio
+    from urllib.parse import urlsplit
+
+    from crawler.visits.published import capture_published
+    from evidence import judgements
+
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{url!r} không phải địa chỉ trang web", field="--published-url",
+                          fix="dùng địa chỉ đầy đủ, ví dụ https://sonoivu.bacninh.gov.vn/tthc/42")
+    config = state.load()
+    agency, _ = config.service(service_id)
+    with synced_store(config) as store:
+        page = asyncio.run(capture_published(store, config.settings, agency.id, service_id, url.strip()))
+        if page.error:
+            raise KiemtraError(f"không mở được {url} ({page.error}); chưa ghi quyết định — xem lượt {page.run_id}")
+        judgements.record_published_url(store, service_id, agency.id, page.url, run_id=page.run_id,
+                                        http_status=page.http_status, html_sha256=page.html_sha256,
+                                        screenshot_sha256=page.screenshot_sha256, inspector=inspector, note=note)
+    console.print(f"Đã lưu: {service_id} được công bố tại {page.url} (cán bộ {inspector}); trang đã chụp ở lượt "
+                  f"{page.run_id} (ảnh {str(page.screenshot_sha256)[:12]}…, HTML {str(page.html_sha256)[:12]}…). "
+                  "Dịch vụ được kiểm tra mức độ ở các lần chạy sau (R3, R5).")
 
 
 @match_group.command("correct")

@@ -12,11 +12,12 @@ from rich.table import Table
 
 from configuration.loader import Config
 from crawler.browser.navigate import host_of
+from crawler.nightly import distributed
 from crawler.nightly.jobs import FINAL_WORDS
 from crawler.nightly.lock import CrawlLock, new_holder
 from crawler.nightly.plan import Target, plan
 from crawler.nightly.recovery import recover
-from crawler.nightly.runner import Runner, RunOptions, claimable
+from crawler.nightly.runner import Runner, RunOptions, claimable, requests_between_jobs
 from crawler.nightly.summary import local, progress_bar, summary_lines, summary_table
 from crawler.nightly.work import CrawlSummary
 from evidence import queue, runs
@@ -49,10 +50,20 @@ def parse_until(text: str, now: datetime) -> datetime:
 
 
 def enqueue_plan(config: Config, store: Store, agency_id: str | None, now: datetime) -> int:
-    """One job per planned target that has no open job yet; retries keep their own due time."""
+    """One job per planned target that has no open job yet; retries keep their own due time.
+
+    An agency above `sampling.min_services` gets jobs for its R6 sample only, drawn and stored now
+    (widened to whole fields past the failure threshold); each job names the plan it comes from.
+    """
+    from office.sampling import crawl_samples
+
+    samples = crawl_samples(store, config, agency_id)
     added = 0
-    for target in plan(config, agency_id):
-        if queue.enqueue(store, target.kind, target.target_id, target.agency_id, host_of(target.url), now) is not None:
+    for target in plan(config, agency_id, samples={a: s.service_ids for a, s in samples.items()}):
+        sample = samples.get(target.agency_id) if target.kind == "service" else None
+        reason = f"mẫu kiểm tra R6 #{sample.plan_id}" if sample else None
+        if queue.enqueue(store, target.kind, target.target_id, target.agency_id, host_of(target.url), now,
+                         reason=reason) is not None:
             added += 1
     return added
 
@@ -67,7 +78,8 @@ def enqueue_disputed(config: Config, store: Store, agency_id: str | None, now: d
             agency, service = config.service(request["target_id"])
         except ConfigError:
             continue  # a service no longer declared: nothing to check
-        reason = f"vòng xác nhận: {request['reason'] or ''}".strip()
+        source = "vòng xác nhận" if request["dispute_id"] else f"yêu cầu kiểm tra lại #{request['id']}"
+        reason = f"{source}: {request['reason'] or ''}".strip()
         if queue.enqueue(store, "service", service.id, agency.id, host_of(service.url), now, reason=reason) is not None:
             added += 1
     return added
@@ -95,17 +107,66 @@ def crawl_and_report(config: Config, agency_id: str | None = None, *, deadline: 
             with progress_bar(console, total) as on_done:
                 runner = Runner(store, settings, targets, options, lock, on_done)
                 summary = asyncio.run(runner.run())
-            answered = settle_service_recheck_requests(store)
+            answered = runner.answered + settle_service_recheck_requests(store)
         finally:
             lock.release()
+    print_summary(config, summary, answered)
+    return summary
+
+
+def crawl_distributed_and_report(config: Config, agency_id: str | None = None, *, deadline: datetime | None = None,
+                                 only_queued: bool = False) -> CrawlSummary:
+    """Queue the plan, publish the jobs to the cluster's workers (`kiemtra worker`), follow them to the end."""
+    settings = config.settings
+    holder = new_holder()
+    summary = CrawlSummary()
+    with synced_store(config) as store:
+        distributed.broker_url(settings, store)   # refuses a SQLite store before anything is planned
+        lock = CrawlLock(store, holder, timedelta(seconds=settings.queue.lock_ttl_s), utc_clock).acquire()
+        try:
+            if not only_queued:
+                enqueue_plan(config, store, agency_id, utc_clock())
+            enqueue_disputed(config, store, agency_id, utc_clock())
+            targets: dict[tuple[str, str], Target] = {(t.kind, t.target_id): t for t in plan(config)}
+            started = utc_clock()
+            answered: list[tuple[int, str]] = []   # re-check requests settled while following
+            total = len(claimable(store, settings, started, agency_id))
+            with progress_bar(console, total) as on_done:
+                def seen(attempt: dict) -> None:
+                    done = distributed.job_done(store, targets, attempt)
+                    if done is not None:
+                        summary.done.append(done)
+                        on_done(done)
+                def tick() -> None:
+                    lock.beat()
+                    recover(store, settings, utc_clock(), me=holder, sweep=False)
+                def between_polls(now: datetime) -> int:
+                    return requests_between_jobs(store, targets, agency_id, now, answered)
+                following = asyncio.run(distributed.follow(store, settings, deadline=deadline, on_attempt=seen,
+                                                           since=started, tick=tick, between_polls=between_polls))
+            recovered = recover(store, settings, utc_clock(), me=holder)
+            if recovered.released or recovered.orphans_removed:
+                console.print(f"Khôi phục việc của máy chạy việc đã dừng: {len(recovered.released)} việc trả lại hàng đợi, "
+                              f"{len(recovered.orphans_removed)} tệp mồ côi được dọn.")
+            summary.stopped = following.stopped
+            summary.left_queued = len(claimable(store, settings, utc_clock(), agency_id))
+            answered += settle_service_recheck_requests(store)
+        finally:
+            lock.release()
+    print_summary(config, summary, answered)
+    return summary
+
+
+def print_summary(config: Config, summary: CrawlSummary, answered: list) -> None:
+    settings = config.settings
     console.print(summary_table(summary, {a.id: a.name for a in config.agencies}))
     if answered:
-        console.print(f"Đã kiểm tra lại {len(answered)} dịch vụ theo yêu cầu của vòng xác nhận (R13).")
+        console.print(f"Đã kiểm tra lại {len(answered)} dịch vụ theo yêu cầu kiểm tra lại "
+                      "(của cán bộ, hoặc của vòng xác nhận R13).")
     for line in summary_lines(summary):
         console.print(line)
     console.print(f"Bằng chứng (ảnh chụp, HTML) lưu tại: {settings.evidence_dir}")
-    console.print(f"Kho dữ liệu: {settings.db_path}")
-    return summary
+    console.print(f"Kho dữ liệu: {settings.database_url.split('@')[-1] if settings.database_url else settings.db_path}")
 
 
 @click.command("crawl")
@@ -114,9 +175,11 @@ def crawl_and_report(config: Config, agency_id: str | None = None, *, deadline: 
 @click.option("--until", "until", metavar="HH:MM", help="Start no check after this time (Vietnam time); the rest stays queued.")
 @click.option("--budget", metavar="3h", help="Start no check after this much time (e.g. 3h, 90m); the rest stays queued.")
 @click.option("--only-queued", is_flag=True, help="Run only jobs already queued (retries), plan nothing new.")
+@click.option("--distributed", is_flag=True,
+              help="Publish the jobs to the cluster's workers (kiemtra worker) and follow them; needs database_url.")
 @pass_state
 def crawl_command(state: State, agency: str | None, concurrency: int | None, until: str | None, budget: str | None,
-                  only_queued: bool) -> None:
+                  only_queued: bool, distributed: bool) -> None:
     """Queue a job for every portal and declared service without one, then run every due job.
 
     Failed visits are queued again at another time of day (R6). Exits 1 when some sites could not
@@ -127,7 +190,8 @@ def crawl_command(state: State, agency: str | None, concurrency: int | None, unt
     config = state.load_for(agency, **({"concurrency": concurrency} if concurrency else {}))
     now = utc_clock()
     ends = [end for end in (parse_until(until, now) if until else None, now + parse_budget(budget) if budget else None) if end]
-    summary = crawl_and_report(config, agency, deadline=min(ends) if ends else None, only_queued=only_queued)
+    run = crawl_distributed_and_report if distributed else crawl_and_report
+    summary = run(config, agency, deadline=min(ends) if ends else None, only_queued=only_queued)
     if summary.could_not_see:
         console.print(f"{len(summary.could_not_see)} lượt không xem được trang; đã xếp lịch kiểm tra lại vào lúc khác.")
         raise click.exceptions.Exit(1)

@@ -2,6 +2,9 @@
 
 `evidence verify` and `evidence verify-bundle` exit 1 when the evidence does not match what was
 sealed (a changed, missing or added byte, a broken chain, a bad signature) and 0 when it does.
+`verify-bundle` exits 4 (`NOT_AUTHENTICATED`) when the bundle is intact but no trusted public key was
+given (`--public-key` or setting `signing.trusted_public_key`): its signatures then only match the
+keys the bundle carries itself, which anyone re-signing a forged bundle can put there.
 """
 
 from __future__ import annotations
@@ -15,16 +18,19 @@ from pathlib import Path
 import click
 
 from configuration.settings import Settings
-from evidence import disputes, runs
+from evidence import disputes, people, runs
 from evidence.seal.bundle import export_bundle, runs_for, verify_bundle
 from evidence.seal.manifest import seal_run, unsealed_runs
 from evidence.seal.signing import DEFAULT_KEY_FILE, init_key, load_signer, read_public_key
 from evidence.seal.verify import Report, verify
+from evidence.seal.wacz import export_wacz
 from evidence.store import Store
 from kiemtra.commands.base import State, console, errors, pass_state
 from kiemtra.errors import ConfigError, SetupError
 
 TOKEN_ENV = "KIEMTRA_SERVE_TOKEN"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+NOT_AUTHENTICATED = 4  # intact, but not proven to come from the inspection (no trusted key)
 
 
 def _trusted(public_key: str | None, settings: Settings) -> str | None:
@@ -37,7 +43,8 @@ def _trusted(public_key: str | None, settings: Settings) -> str | None:
 
 def _print_report(report: Report, as_json: bool, what: str) -> None:
     if as_json:
-        click.echo(json.dumps({"ok": report.ok, "runs": report.runs, "artifacts": report.artifacts,
+        click.echo(json.dumps({"ok": report.ok, "authenticated": report.authenticated,
+                               "runs": report.runs, "artifacts": report.artifacts,
                                "signed": report.signed, "keys": sorted(report.key_ids), "head": report.head,
                                "problems": [p.__dict__ for p in report.problems]}, ensure_ascii=False))
     else:
@@ -46,6 +53,8 @@ def _print_report(report: Report, as_json: bool, what: str) -> None:
             console.print(f"[{colour}]{'LỖI' if problem.severity == 'error' else 'lưu ý'}[/{colour}] {problem.line()}",
                           markup=True, highlight=False)
         verdict = "[green]NGUYÊN VẸN[/green]" if report.ok else f"[red]CÓ {len(report.errors)} SAI KHÁC[/red]"
+        if report.ok and report.authenticated is False:
+            verdict = "[yellow]NGUYÊN VẸN NHƯNG CHƯA XÁC THỰC[/yellow] (không có khóa công khai được tin cậy: --public-key)"
         console.print(f"{what}: {verdict} — {report.runs} lượt, {report.artifacts} tệp đã băm lại, "
                       f"{report.signed} bản kê có chữ ký hợp lệ (khóa {', '.join(sorted(report.key_ids)) or '—'}).",
                       markup=True)
@@ -53,6 +62,8 @@ def _print_report(report: Report, as_json: bool, what: str) -> None:
             console.print(f"Đầu chuỗi bản kê (ghi lại để đối chiếu về sau): {report.head}")
     if not report.ok:
         raise click.exceptions.Exit(1)
+    if report.authenticated is False:
+        raise click.exceptions.Exit(NOT_AUTHENTICATED)
 
 
 @click.group("keys")
@@ -152,16 +163,40 @@ def export_command(state: State, ident: str, out: str) -> None:
                   f"{done['signed']} bản kê có chữ ký.")
 
 
+@evidence_group.command("wacz")
+@click.argument("run_id")
+@click.option("-o", "--out", "out", required=True, metavar="FILE.wacz", help="The WACZ web archive to write.")
+@pass_state
+def wacz_command(state: State, run_id: str, out: str) -> None:
+    """Write the run's network exchange as a signed WACZ web archive (opens in ReplayWeb.page).
+
+    Example: kiemtra evidence wacz 20250601T010000-a1b2c3 -o luot.wacz
+    """
+    with Store(state.load().settings.data) as store:
+        size = export_wacz(store, run_id, Path(out))
+    console.print(f"Đã ghi {out} ({size} byte): mở bằng ReplayWeb.page (https://replayweb.page, chọn tệp) "
+                  f"để xem lại từng trang đúng như bot đã nhận; `wacz validate -f {out}` kiểm tra theo chuẩn.")
+
+
 @evidence_group.command("verify-bundle")
 @click.argument("bundle", type=click.Path(exists=True, dir_okay=False))
-@click.option("--public-key", metavar="FILE", help="Public key (PEM) the bundle's signatures must match.")
+@click.option("--public-key", metavar="FILE",
+              help="Public key (PEM) every manifest must be signed by (default: setting signing.trusted_public_key).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with every problem.")
-def verify_bundle_command(bundle: str, public_key: str | None, as_json: bool) -> None:
+@pass_state
+def verify_bundle_command(state: State, bundle: str, public_key: str | None, as_json: bool) -> None:
     """Check a dispute bundle offline: signatures, every file's hash, the chain, stray files.
 
-    Example: kiemtra evidence verify-bundle bac-ninh-003.zip
+    \b
+    Exit codes: 0 intact and signed by the trusted key; 1 something differs (a changed, missing or
+    added file, a broken chain, a manifest unsigned or signed by another key: each is named);
+    2 not a bundle kiemtra wrote (damaged, not a zip, too large); 4 intact but not authenticated
+    (no trusted key given: anyone can re-sign a bundle with a key of their own).
+
+    Example: kiemtra evidence verify-bundle bac-ninh-003.zip --public-key signing-key.pem.pub
     """
-    trusted = read_public_key(public_key) if public_key else None
+    configured = public_key or state.load().settings.signing.trusted_public_key
+    trusted = read_public_key(configured) if configured else None
     _print_report(verify_bundle(Path(bundle), trusted), as_json, f"Gói {bundle}")
 
 
@@ -203,27 +238,57 @@ def _can_listen(host: str, port: int) -> None:
 
 @click.command("serve")
 @click.option("--host", metavar="ADDR",
-              help="Address to listen on (setting serve.host); other than 127.0.0.1 needs KIEMTRA_SERVE_TOKEN.")
+              help="Address to listen on (setting serve.host); other than loopback needs users (`kiemtra users add`) "
+                   "or KIEMTRA_SERVE_TOKEN.")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (setting serve.port).")
 @pass_state
 def serve_command(state: State, host: str | None, port: int | None) -> None:
-    """The evidence browser: agencies → services → runs, verdicts, steps, video, bundles (read-only).
+    """The evidence browser and the inspectors' workspace, on the waitress WSGI server.
 
+    Without users it is read-only (loopback, or anywhere with KIEMTRA_SERVE_TOKEN); with users every page
+    needs a sign-in and decisions are audited. HTTPS: behind a reverse proxy (docs/workspace.md).
+
+    \b
+    Example: kiemtra serve --port 8800
     Example: KIEMTRA_SERVE_TOKEN=... kiemtra serve --host 0.0.0.0 --port 8800
     """
+    import logging
+
+    import waitress
+
     from evidence.web import create_app
 
-    settings = state.load().settings
+    config = state.load()
+    settings = config.settings
     host, port = host or settings.serve.host, port or settings.serve.port
     token = os.environ.get(TOKEN_ENV) or None
-    if host != "127.0.0.1" and not token:
-        raise SetupError(f"mở cho địa chỉ {host} cần mật khẩu: đặt biến môi trường {TOKEN_ENV}")
+    if host not in LOOPBACK and not token:
+        with Store(settings.data) as store:
+            with_users = people.has_users(store)
+        if not with_users:
+            raise SetupError(f"mở cho địa chỉ {host} cần người dùng (`kiemtra users add`) hoặc mật khẩu: "
+                             f"đặt biến môi trường {TOKEN_ENV}")
     _can_listen(host, port)
-    with Store(settings.data):
-        pass  # applies pending migrations once; the app itself only reads
-    app = create_app(settings.data, token=token)
-    errors.print(f"Trình duyệt bằng chứng: http://{host}:{port}/" + (" (cần mật khẩu)" if token else ""))
-    app.run(host=host, port=port, threaded=True)
+    with Store(settings.data) as store:
+        with_users = people.has_users(store)  # also applies pending migrations once; reads use a read-only store
+    serve = settings.serve
+    app = create_app(settings.data, token=token, session_hours=serve.session_hours, idle_minutes=serve.idle_minutes,
+                     secure_cookies=serve.secure_cookies)
+    app.extensions["kiemtra_config"] = config  # the workspace pages read criteria and agencies from it
+    from kiemtra.commands.score import report_writer
+    app.config["REPORT_WRITER"] = report_writer(config)   # the "Báo cáo" page (evidence/web/views.py)
+    attachment_max = int(settings.confirmation.attachment_max_mb * 2**20)   # the confirmation round's uploads
+    app.config.update(ATTACHMENT_MAX_BYTES=attachment_max, MAX_CONTENT_LENGTH=attachment_max + 2**20)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    mode = "cần đăng nhập" if with_users else ("cần mật khẩu, chỉ đọc" if token else "chỉ đọc, chỉ máy này")
+    errors.print(f"Trình duyệt bằng chứng: http://{host}:{port}/ ({mode})")
+    if serve.trusted_proxy:   # behind a TLS-terminating proxy: believe its X-Forwarded-* (docs/workspace.md)
+        waitress.serve(app, host=host, port=port, threads=serve.threads, ident="kiemtra",
+                       trusted_proxy=serve.trusted_proxy, trusted_proxy_count=1,
+                       trusted_proxy_headers={"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"},
+                       clear_untrusted_proxy_headers=True)
+    else:
+        waitress.serve(app, host=host, port=port, threads=serve.threads, ident="kiemtra")
 
 
 COMMANDS = [keys_group, evidence_group, serve_command]

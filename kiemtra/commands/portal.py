@@ -12,6 +12,7 @@ from rich.table import Table
 from crawler.portal.look import inspect_portal, score_portal
 from evidence import agencies as agency_store
 from evidence import portal as portal_store
+from evidence.recheck_requests import settle_criterion_recheck_requests
 from evidence.store import Store
 from kiemtra.commands.base import State, console, pass_state
 from office.review import import_scores, statuses
@@ -72,6 +73,9 @@ def portal_check(state: State, agency: str | None, role: str, inspector: str, no
             console.print(table)
             if observation.error:
                 console.print(f"Không thu thập được cổng: {observation.error}")
+        answered = settle_criterion_recheck_requests(store)
+    if answered:
+        console.print(f"Đã chấm lại {len(answered)} tiêu chí theo yêu cầu kiểm tra lại.")
     if unverified:
         console.print(f"{unverified} tiêu chí chưa kiểm tra được; cần chạy lại vào lúc khác.")
         raise click.exceptions.Exit(1)

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import click
 from rich.table import Table
 
+from checks.scoring import AgencyScore
+from configuration.loader import Config
 from evidence.store import Store
 from kiemtra.commands.base import State, console, pass_state, synced_store
 
@@ -67,17 +71,31 @@ def survey_import(state: State, files: tuple[Path, ...], year: int | None) -> No
 
 @click.command("score")
 @click.option("--year", type=int, default=_default_year, show_default="last year", help="Year evaluated.")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object per agency and criterion: agency_id, criterion_id, points, max_points, reasons.")
 @pass_state
-def score_command(state: State, year: int) -> None:
+def score_command(state: State, year: int, as_json: bool) -> None:
     """Score every agency: points per category, index, rank within its group.
 
-    Example: kiemtra score --year 2024
+    Example: kiemtra score --year 2024 --json
     """
     from office.scoring import run_scoring
 
     config = state.load()
     with Store(config.settings.data) as store:
         results = run_scoring(store, config, year)
+    if as_json:
+        for r in results:
+            for item in r.items:
+                click.echo(json.dumps({"agency_id": r.agency_id, "group": r.group, "criterion_id": item.criterion_id,
+                                       "category": item.category, "points": item.points, "max_points": item.max_points,
+                                       "reasons": list(item.reasons), "zeroed": item.zeroed}, ensure_ascii=False))
+        return
+    print_scores(config, results, year)
+
+
+def print_scores(config: Config, results: list[AgencyScore], year: int) -> None:
+    """The scores table: points per category, total, index and rank within the group (R12)."""
     categories = list(config.scoring.table.categories)
     table = Table("nhóm", "cơ quan", *[c.upper() for c in categories], "tổng", "chỉ số", "hạng", title=f"Năm {year}")
     for r in sorted(results, key=lambda r: (r.group, r.total.rank or 0)):
@@ -107,6 +125,16 @@ def report_command(state: State, year: int, output: Path, evidence_url: str | No
         written = write_reports(store, config, year, output, evidence_url=base, rescore=rescore)
     for path in written:
         console.print(f"Đã ghi {path}")
+
+
+def report_writer(config: Config) -> Callable[[Store, int, Path, str], list[Path]]:
+    """What the workspace's "Báo cáo" page calls to write a year's reports as `kiemtra report` does (scoring
+    again first); `kiemtra serve` hands it to the app, since evidence/ may not import office/."""
+    def write(store: Store, year: int, folder: Path, evidence_url: str) -> list[Path]:
+        from office.reports.writer import write_reports
+
+        return write_reports(store, config, year, folder, evidence_url=evidence_url)
+    return write
 
 
 @click.group("confirm")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -10,6 +11,7 @@ from openpyxl.styles import Font
 
 from checks.scoring import TOTAL
 from office.reports.data import GROUP_NAMES, AgencyReport, ReportData, category_cell
+from office.xlsxform import csv_row, put, put_row
 
 SHEET_NAMES = {"bo": "Bộ, ngành", "cqtcp": "Cơ quan thuộc CP", "tinh": "Tỉnh, thành phố"}
 
@@ -35,13 +37,13 @@ def write_workbook(data: ReportData, path: Path) -> Path:
     book.remove(book.active)
     for group in data.maxima:
         sheet = book.create_sheet(SHEET_NAMES[group])
-        sheet.append([f"Kết quả đánh giá mức độ ứng dụng CNTT năm {data.year} — {GROUP_NAMES[group]}"])
+        put(sheet, 1, 1, f"Kết quả đánh giá mức độ ứng dụng CNTT năm {data.year} — {GROUP_NAMES[group]}")
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append(header(data))
+        put_row(sheet, 2, header(data))
         for cell in sheet[2]:
             cell.font = Font(bold=True)
-        for report in data.group(group):
-            sheet.append([_number(v) for v in row_of(data, report)])
+        for row, report in enumerate(data.group(group), start=3):
+            put_row(sheet, row, [_number(v) for v in row_of(data, report)])
         sheet.column_dimensions["C"].width = 40
     book.save(path)
     return path
@@ -50,16 +52,17 @@ def write_workbook(data: ReportData, path: Path) -> Path:
 def _number(value: str) -> str | float | int:
     # Numbers stay numbers in the workbook so the department can sort and sum them.
     try:
-        return int(value) if value.isdigit() else float(value)
+        number = int(value) if value.isdigit() else float(value)
     except ValueError:
         return value
+    return number if math.isfinite(number) else value  # a name "nan" or "inf" stays a name
 
 
 def write_csv(data: ReportData, path: Path) -> Path:
     with path.open("w", encoding="utf-8-sig", newline="") as stream:
         writer = csv.writer(stream)
-        writer.writerow(header(data))
+        writer.writerow(csv_row(header(data)))
         for group in data.maxima:
             for report in data.group(group):
-                writer.writerow(row_of(data, report))
+                writer.writerow(csv_row(row_of(data, report)))
     return path

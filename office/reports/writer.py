@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from configuration.loader import Config
-from evidence import runs
+from evidence import confirmations, runs
+from evidence.recognition import recognitions
 from evidence.store import Store
 from kiemtra.errors import ConfigError
-from office.reports.confirmation import write_sheet
+from office.reports.confirmation import sheet_keys, write_sheet
 from office.reports.data import load_report
 from office.reports.html import write_html
 from office.reports.tables import write_csv, write_workbook
@@ -31,7 +32,10 @@ def write_reports(store: Store, config: Config, year: int, folder: Path, *,
     sheets = folder / "xac-nhan"
     sheets.mkdir(exist_ok=True)
     for report in data.agencies:
-        services = runs.latest_service_results(store, report.agency_id)
-        written.append(write_sheet(data, report, services, sheets / f"xac-nhan-{report.agency_id}-{year}.xlsx",
-                                   evidence_url=evidence_url))
+        decided = recognitions(store, report.agency_id)
+        services = [{**row, "recognition": decided.get(row["id"])}
+                    for row in runs.latest_service_results(store, report.agency_id)]
+        path = sheets / f"xac-nhan-{report.agency_id}-{year}.xlsx"
+        sheet_id = confirmations.issue_sheet(store, year, report.agency_id, sheet_keys(report, services), path.name)
+        written.append(write_sheet(data, report, services, path, evidence_url=evidence_url, sheet_id=sheet_id))
     return written
