@@ -18,7 +18,7 @@ from configuration.loader import AgencyConfig, ServiceConfig
 from configuration.loader import load_all as load_config
 from configuration.settings import Settings
 from crawler.browser.launch import chromium
-from crawler.visits.service import check_service
+from crawler.visits.service import WIND_DOWN_S, check_service
 from demoworld.sites.hostile import LINK_AWAY, REDIRECT_AWAY
 from evidence import agencies, runs
 from evidence.store import Store
@@ -27,10 +27,11 @@ pytestmark = pytest.mark.e2e
 
 NAVIGATION_S = 4.0
 STEP_S = 4.0
+CHECK_S = 60.0
 
 
 def check_all(urls: dict[str, str], data, allowed: list[str]) -> dict[str, tuple]:
-    settings = Settings(data=data, timeouts={"navigation_s": NAVIGATION_S, "step_s": STEP_S, "check_s": 60},
+    settings = Settings(data=data, timeouts={"navigation_s": NAVIGATION_S, "step_s": STEP_S, "check_s": CHECK_S},
                         capture={"video": False, "trace": False}, navigation={"allowed_private": allowed})
     agency = AgencyConfig(id="thu-nghiem", name="Cơ quan thử nghiệm", group="tinh", portal="http://127.0.0.1:1/")
 
@@ -63,8 +64,9 @@ def open_step(result) -> dict:
 
 
 def test_each_hostile_page_ends_within_its_time_out(hostile):
+    # The 6 MiB page is the slowest (about 30 s idle, over 60 s on a loaded machine, where the deadline ends it).
     for name, (verdict, seconds, steps) in hostile.items():
-        assert seconds < 45, (name, seconds)
+        assert seconds < CHECK_S + WIND_DOWN_S, (name, seconds)   # the check's deadline, then the bounded wind-down
         assert steps and steps[0]["name"] == "open", name
 
 
@@ -100,7 +102,7 @@ def test_huge_page_is_kept_with_a_clipped_screenshot(hostile):
 def test_a_frame_that_cannot_load_does_not_hold_the_check(hostile):
     # Two `file:` iframes: reading such a frame never returns; the bot skips them and reads the page.
     verdict, seconds, steps = hostile["file_frame"]
-    assert seconds < 2 * (NAVIGATION_S + STEP_S), seconds   # before: held to the step's deadline, 60 s here
+    assert seconds < 4 * (NAVIGATION_S + STEP_S), seconds   # before: held to the check's deadline, 60 s here
     opened = open_step(hostile["file_frame"])
     assert opened["outcome"] == "ok" and opened["detail"]["name_shown"]
     assert verdict.mode == "direct"
@@ -113,7 +115,7 @@ def test_a_page_that_never_lets_the_bot_act_is_recorded_as_stalled(hostile):
     stalled = [(row["outcome"], d) for row, d in zip(steps, details) if d.get("error_kind") == "stalled"]
     assert stalled and stalled[0][0] == "error", [(row["name"], row["outcome"]) for row in steps]
     assert "không cho phép thao tác" in stalled[0][1]["error"]
-    assert verdict.mode == "unverified" and seconds < 30, seconds   # the check's time-out is 60 s here
+    assert verdict.mode == "unverified" and seconds < 40, seconds   # before the check's time-out (60 s)
 
 
 # --- the navigation policy: where a page may send the bot -------------------------------------------
@@ -155,7 +157,7 @@ def away(world, tmp_path_factory):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Metadata)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     data = tmp_path_factory.mktemp("away")
-    settings = Settings(data=data, timeouts={"navigation_s": NAVIGATION_S, "step_s": STEP_S, "check_s": 60},
+    settings = Settings(data=data, timeouts={"navigation_s": NAVIGATION_S, "step_s": STEP_S, "check_s": CHECK_S},
                         capture={"video": False, "trace": True}, navigation={"allowed_private": world.allowed_private()})
     agency = AgencyConfig(id="thu-nghiem", name="Cơ quan thử nghiệm", group="tinh", portal="http://127.0.0.1:1/")
     urls = away_urls(world, server.server_port)

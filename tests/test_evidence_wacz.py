@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tarfile
 import threading
+import time
 import zipfile
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -298,9 +299,14 @@ def test_replaywebpage_replays_the_dossier_page_with_its_receipt_from_the_wacz(c
             page = browser.new_page()
             page.goto(origin + "/")
             found = None
-            for tries in range(240):  # the player registers its service worker, loads the index, then the page
-                if tries == 120:   # 30 s and nothing: load once more, under the service worker registered by now
+            # The player registers its service worker, loads the index, then the page; on a loaded machine
+            # the first load may come before the worker is active: every 40 s with nothing, load once more.
+            started = time.monotonic()
+            reloaded = started
+            while time.monotonic() - started < 160:
+                if time.monotonic() - reloaded > 40:
                     page.reload()
+                    reloaded = time.monotonic()
                 for frame in page.frames:
                     try:
                         text = frame.evaluate("() => document.body ? document.body.innerText : ''")
