@@ -108,6 +108,15 @@ def remote_addr() -> str | None:
     return request.remote_addr
 
 
+def shown_runs(belongs: Callable[[str], bool], *, most: int | None = None) -> list[str] | None:
+    """The run ids the page showed (hidden field `runs`, comma-separated), for the action's audit row;
+    None when there are more than `most` or one is not `belongs` (the page was stale or forged)."""
+    shown = [run_id.strip() for run_id in request.form.get("runs", "").split(",") if run_id.strip()]
+    if most is not None and len(shown) > most:
+        return None
+    return shown if all(belongs(run_id) for run_id in shown) else None
+
+
 def csrf_token() -> str:
     """The CSRF token the pages of this request must post back."""
     session = g.get("session")

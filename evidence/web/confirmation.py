@@ -26,7 +26,7 @@ from flask import Blueprint, Response, abort, current_app, g, redirect, render_t
 
 from evidence import agencies, audit, confirmations, disputes, recheck_requests, runs
 from evidence.clock import utc_now
-from evidence.web.auth import agency_scope, current_user, remote_addr, requires, writable_store
+from evidence.web.auth import agency_scope, current_user, remote_addr, requires, shown_runs, writable_store
 from evidence.web.blobs import evidence_file
 
 blueprint = Blueprint("confirmation", __name__)
@@ -61,12 +61,6 @@ def _refused(message: str, status: int = 400) -> tuple[str, int]:
 
 def _max_bytes() -> int:
     return int(current_app.config.get("ATTACHMENT_MAX_BYTES") or DEFAULT_MAX_BYTES)
-
-
-def _shown_runs(allowed: list[str]) -> list[str] | None:
-    """The run ids the page showed (hidden field `runs`), or None when one is not the subject's own."""
-    shown = [r for r in request.form.get("runs", "").split(",") if r]
-    return shown if set(shown) <= set(allowed) else None
 
 
 def _dispute_runs(row: dict[str, Any]) -> list[str]:
@@ -140,7 +134,7 @@ def answer(year: int, agency_id: str) -> Any:
                     if d["kind"] == "item" and d["item_key"] == key), None)
     if choice == "dispute" and already is not None:
         return _refused(f"Mục này đang có khiếu nại #{already['id']} chưa đóng; đoàn kiểm tra sẽ trả lời ở đó.", 409)
-    shown = _shown_runs(item["runs"])
+    shown = shown_runs(set(item["runs"]).__contains__)
     if shown is None:
         return _refused("Bằng chứng gửi kèm không thuộc mục này; tải lại trang rồi gửi lại.")
     upload = request.files.get("attachment")
@@ -228,7 +222,7 @@ def answer_dispute(dispute_id: int) -> Any:
         return _refused("Câu trả lời trống; ghi nội dung trả lời cho cơ quan.")
     if len(text) > MAX_REASON:
         return _refused(f"Câu trả lời dài quá {MAX_REASON} ký tự.")
-    shown = _shown_runs(_dispute_runs(row))
+    shown = shown_runs(set(_dispute_runs(row)).__contains__)
     if shown is None:
         return _refused("Bằng chứng gửi kèm không thuộc khiếu nại này; tải lại trang rồi gửi lại.")
     recheck = request.form.get("recheck") == "1"
@@ -265,7 +259,7 @@ def close_dispute(dispute_id: int) -> Any:
         return _refused("Chọn kết quả: giữ nguyên, sửa điểm hoặc đã kiểm tra lại.")
     if len(note) > MAX_REASON:
         return _refused(f"Ghi chú dài quá {MAX_REASON} ký tự.")
-    shown = _shown_runs(_dispute_runs(row))
+    shown = shown_runs(set(_dispute_runs(row)).__contains__)
     if shown is None:
         return _refused("Bằng chứng gửi kèm không thuộc khiếu nại này; tải lại trang rồi gửi lại.")
     with writable_store() as store, store.write_lock() as conn:

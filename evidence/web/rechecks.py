@@ -21,7 +21,7 @@ from evidence import agencies, audit, recheck_requests, runs
 from evidence.clock import utc_clock
 from evidence.recheck_requests import RequestState
 from evidence.store import Store
-from evidence.web.auth import agency_scope, current_user, remote_addr, requires, writable_store
+from evidence.web.auth import agency_scope, current_user, remote_addr, requires, shown_runs, writable_store
 
 blueprint = Blueprint("rechecks", __name__)
 
@@ -47,14 +47,11 @@ def _reason() -> str | None:
 
 
 def _shown_runs(store: Store, belongs: Any) -> list[str] | None:
-    """The run ids the page showed (hidden field `runs`), each checked by `belongs(run)`; None when one is not."""
-    shown = request.form.get("runs", "").split()
-    if len(shown) > MAX_SHOWN or not all(RUN_ID.fullmatch(run_id) for run_id in shown):
-        return None
-    for run_id in shown:
-        if not runs.exists(store, run_id) or not belongs(runs.get(store, run_id)):
-            return None
-    return shown
+    """The run ids the page showed, each a stored run for which `belongs(run)`; None when one is not."""
+    def stored_and_belongs(run_id: str) -> bool:
+        return bool(RUN_ID.fullmatch(run_id)) and runs.exists(store, run_id) and bool(belongs(runs.get(store, run_id)))
+
+    return shown_runs(stored_and_belongs, most=MAX_SHOWN)
 
 
 def _criterion_known(store: Store, criterion_id: str) -> bool:

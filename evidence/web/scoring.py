@@ -29,7 +29,7 @@ from checks.review import Status
 from configuration.loader import AgencyConfig, Config
 from evidence import audit
 from evidence import portal as portal_store
-from evidence.web.auth import current_user, remote_addr, requires, writable_store
+from evidence.web.auth import current_user, remote_addr, requires, shown_runs, writable_store
 from kiemtra.errors import ConfigError
 
 blueprint = Blueprint("scoring", __name__)
@@ -135,8 +135,8 @@ def _number(text: str, max_points: float) -> tuple[float | None, str | None]:
 
 def _shown_runs(agency_id: str) -> tuple[list[str], str | None]:
     """The run ids the page showed (hidden field `runs`); each must be a portal crawl of this agency."""
-    shown = [r for r in request.form.get("runs", "").split(",") if r.strip()]
-    if set(shown) - portal_store.observation_runs(g.store, agency_id):
+    shown = shown_runs(portal_store.observation_runs(g.store, agency_id).__contains__)
+    if shown is None:
         return [], "lượt thu thập gửi kèm không thuộc cổng của cơ quan này; tải lại trang"
     return shown, None
 
