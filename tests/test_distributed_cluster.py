@@ -67,6 +67,18 @@ def _wait_for(url: str, sql: str, params: list, watched: list[subprocess.Popen],
     raise AssertionError(f"no row for {sql} within {timeout}s: {state}")
 
 
+def _finish(process: subprocess.Popen, watched: list[subprocess.Popen], timeout: float = 400) -> str:
+    """`process`'s output once it ends; a watched process (a worker) that ends first fails the test at once."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return process.communicate(timeout=2)[0]
+        except subprocess.TimeoutExpired:
+            for other in watched:
+                assert other.poll() is None, f"{other.args[-3:]} ended before the crawl: {other.stdout.read()}"
+            assert time.monotonic() < deadline, f"the crawl did not end within {timeout}s"
+
+
 def _stop(process: subprocess.Popen) -> str:
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
@@ -118,7 +130,7 @@ def test_two_workers_finish_the_night_and_a_killed_one_s_job_runs_again_elsewher
         os.killpg(first.pid, signal.SIGKILL)   # the worker and its browser, as a machine lost would
         first.wait(timeout=30)
         second = _start(base, env, "worker", "--concurrency", "2")
-        out, _ = coordinator.communicate(timeout=400)
+        out = _finish(coordinator, [second])
         assert coordinator.returncode in (0, 1), out
         assert "Tóm tắt lần thu thập" in out and "Đã kiểm tra" in out, out
     finally:
@@ -143,7 +155,7 @@ def test_the_database_restarted_mid_crawl_and_the_crawl_completes(cluster_site, 
     try:
         _wait_for(url, "select count(*) from runs where outcome = 'running'", [], [worker, coordinator])
         postgres_cluster.restart_server(stop_first=True)
-        out, _ = coordinator.communicate(timeout=400)
+        out = _finish(coordinator, [worker])   # a worker that quit at the restart would leave the night unfinished
         assert coordinator.returncode in (0, 1), out
     finally:
         for process in (worker, coordinator):

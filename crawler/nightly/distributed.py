@@ -29,7 +29,7 @@ import secrets
 import signal
 import socket
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -265,24 +265,60 @@ class Worker:
         """Work until stopped (SIGINT/SIGTERM: running checks finish), or with `wait` False until nothing is due."""
         self._present(self.clock())
         beating = asyncio.create_task(self.heartbeat())
+        stop = asyncio.Event()
         try:
-            async with chromium(self.settings) as browser:
-                self.browser = browser
-                while True:   # the database restarted: the browser stays, the engine's connections are made anew
-                    try:
-                        async with self.app.open_async():
-                            await self.app.run_worker_async(
-                                queues=[QUEUE], concurrency=self.concurrency, name=self.holder, wait=wait,
-                                delete_jobs="successful", fetch_job_polling_interval=1.0, update_heartbeat_interval=2.0)
-                        break
-                    except LOST as error:
-                        self.stats.errors.append(f"mất kết nối cơ sở dữ liệu, kết nối lại: {type(error).__name__}")
-                        await asyncio.sleep(1.0)
+            with stop_on_signals(stop):
+                async with chromium(self.settings) as browser:
+                    self.browser = browser
+                    while not stop.is_set():   # the database restarted: the browser stays, the engine reconnects
+                        try:
+                            async with self.app.open_async():
+                                await self._deliveries(wait, stop)
+                            if not wait:
+                                break
+                            if not stop.is_set():
+                                # procrastinate stops by itself when one of its side tasks (its heartbeat, its
+                                # listener) loses the database, and returns as if asked to: go on, or the
+                                # cluster would lose this worker to a restart the checks themselves survived.
+                                self.stats.errors.append("máy chạy việc của procrastinate đã dừng, kết nối lại")
+                                await asyncio.sleep(1.0)
+                        except LOST as error:
+                            self.stats.errors.append(f"mất kết nối cơ sở dữ liệu, kết nối lại: {type(error).__name__}")
+                            await asyncio.sleep(1.0)
         finally:
             beating.cancel()
             with contextlib.suppress(*LOST):
                 queue.drop_lock(self.store, PRESENCE + self.holder, self.holder)
         return self.stats
+
+    async def _deliveries(self, wait: bool, stop: asyncio.Event) -> None:
+        """procrastinate's worker until it returns or `stop` is set; a stop cancels it, which procrastinate takes
+        as its own graceful stop (the checks running finish)."""
+        working = asyncio.create_task(self.app.run_worker_async(
+            queues=[QUEUE], concurrency=self.concurrency, name=self.holder, wait=wait, delete_jobs="successful",
+            fetch_job_polling_interval=1.0, update_heartbeat_interval=2.0, install_signal_handlers=False))
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({working, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not working.done():
+            working.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await working
+        if not working.cancelled():
+            working.result()   # LOST, raised from the engine, goes to the caller
+
+
+@contextlib.contextmanager
+def stop_on_signals(stop: asyncio.Event) -> Iterator[asyncio.Event]:
+    """Inside, SIGINT and SIGTERM set `stop` instead of ending the process: the caller winds down."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        yield stop
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
 
 
 def workers_present(store: Store, now: datetime) -> int:
@@ -365,13 +401,10 @@ async def follow(store: Store, settings: Settings, *, deadline: datetime | None,
     seen = 0   # the id of the last attempt reported
     following = Following()
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     ticked = clock()
     period = min(settings.queue.lock_ttl_s, settings.queue.lease_s) / 3
     first = True
-    try:
+    with stop_on_signals(stop):
         while True:
             try:
                 async with app.open_async():
@@ -403,9 +436,6 @@ async def follow(store: Store, settings: Settings, *, deadline: datetime | None,
             except LOST:   # the database restarted: reconnect (the store on its next statement) and go on
                 following.reconnects += 1
                 await asyncio.sleep(1.0)
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
 
 
 async def clear_stalled(app: procrastinate.App) -> int:
