@@ -11,8 +11,8 @@ from contextlib import contextmanager
 def immediate(conn: sqlite3.Connection, *, store_wide: bool = True) -> Iterator[sqlite3.Connection]:
     """The write lock is taken before the first read, so two processes never race on what they read.
 
-    Inside it write with plain SQL on the yielded connection: sqlite-utils' own writes commit on
-    their own and would end the transaction early.
+    Inside it write with plain SQL on the yielded connection, or with sqlite-utils (4.x writes in a
+    savepoint of the open transaction). Inside a `with conn:` block it joins that block's transaction.
 
     On PostgreSQL (`evidence.database.postgres.PgConnection`) the same lock is an advisory
     transaction lock every store writer shares, taken first thing in the transaction;
@@ -21,6 +21,9 @@ def immediate(conn: sqlite3.Connection, *, store_wide: bool = True) -> Iterator[
     """
     if getattr(conn, "dialect", "sqlite") == "postgresql":
         conn.begin(write_lock=store_wide)   # type: ignore[attr-defined]
+    elif getattr(conn, "depth", 0):   # inside `with conn:` (`OneTransaction`), which holds the write lock already
+        yield conn
+        return
     else:
         conn.execute("BEGIN IMMEDIATE")
     try:

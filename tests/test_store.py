@@ -291,3 +291,25 @@ def test_the_sqlite_utils_calls_the_store_makes_answer_the_same_on_both_dialects
             conn.execute("insert into t_parent (name) values (?)", [None])   # not null
         assert [r["name"] for r in db.query("select name from t_parent order by id")] == ["một", "HAI", "ba"]
         assert db.execute("select count(*) from t_parent where name like '%a%'").fetchone()[0] == 2
+
+
+def test_a_with_block_is_one_transaction_on_both_dialects(tmp_path, store_dialect):
+    """`runs.conclude` ends a run and stores its verdict together: a verdict that cannot be written leaves the run
+    running, as if nothing was written; and no reader ever sees the run ended without its verdict."""
+    with Store(tmp_path) as store:
+        agencies.sync(store, [{"id": "a", "name": "A", "group": "tinh", "portal": "http://x/", "services": []}])
+        run = runs.start(store, "service", "a-001", "a")
+        with pytest.raises(KeyError):
+            runs.conclude(store, run, "a-001", {"level": 3}, "v1", outcome="ok")   # no mode: the verdict fails
+        assert runs.get(store, run)["outcome"] == "running" and runs.verdict_of(store, run) is None
+
+        # Nested blocks and the write lock inside one join it: one commit at the outermost end.
+        with store.db.conn:
+            with store.db.conn:
+                store.db.execute("update runs set title = ? where id = ?", ["trong", run])
+            with store.write_lock() as conn:
+                conn.execute("update runs set http_status = ? where id = ?", [200, run])
+            with Store(tmp_path, read_only=True) as reader:
+                assert runs.get(reader, run)["title"] is None   # nothing committed before the block ends
+        with Store(tmp_path) as reader:
+            assert (runs.get(reader, run)["title"], runs.get(reader, run)["http_status"]) == ("trong", 200)
