@@ -29,17 +29,23 @@ def start(store: Store, kind: str, target_id: str, agency_id: str, *, attempt: i
     return run_id
 
 
-def add_step(store: Store, run_id: str, step: dict[str, Any]) -> None:
+def add_step(store: Store, run_id: str, step: dict[str, Any]) -> bool:
+    """Store one step; False (nothing written) when the run is sealed already (`Store.unsealed`)."""
     row = {**step, "run_id": run_id}
     if isinstance(row.get("detail"), (dict, list)):
         row["detail"] = json.dumps(row["detail"], ensure_ascii=False)
-    with store.db.conn:
-        table(store, "steps").insert(row, pk=("run_id", "seq"), replace=True)
+    with store.unsealed(run_id) as growing:
+        if growing:
+            table(store, "steps").insert(row, pk=("run_id", "seq"), replace=True)
+    return growing
 
 
-def finish(store: Store, run_id: str, **fields: Any) -> None:
-    with store.db.conn:
-        _finish_in(store, run_id, fields)
+def finish(store: Store, run_id: str, **fields: Any) -> bool:
+    """End a run; False (nothing written) when it is sealed already: recovery closed it first."""
+    with store.unsealed(run_id) as growing:
+        if growing:
+            _finish_in(store, run_id, fields)
+    return growing
 
 
 def save_verdict(store: Store, run_id: str, target_id: str, verdict: dict[str, Any], rule_version: str,
@@ -50,11 +56,14 @@ def save_verdict(store: Store, run_id: str, target_id: str, verdict: dict[str, A
 
 
 def conclude(store: Store, run_id: str, target_id: str, verdict: dict[str, Any], rule_version: str,
-             catalogue: str | None = None, **fields: Any) -> None:
-    """`finish` and `save_verdict` in one transaction: no reader sees a run ended without its verdict."""
-    with store.db.conn:
-        _finish_in(store, run_id, fields)
-        _verdict_in(store, run_id, target_id, verdict, rule_version, catalogue)
+             catalogue: str | None = None, **fields: Any) -> bool:
+    """`finish` and `save_verdict` in one transaction: no reader sees a run ended without its verdict; a run sealed
+    already (recovery closed it first) is left as it was sealed, and False says so."""
+    with store.unsealed(run_id) as growing:
+        if growing:
+            _finish_in(store, run_id, fields)
+            _verdict_in(store, run_id, target_id, verdict, rule_version, catalogue)
+    return growing
 
 
 def _finish_in(store: Store, run_id: str, fields: dict[str, Any]) -> None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -119,14 +120,25 @@ class Store:
         return self._link(run_id, self.artifacts.put_file(path, suffix), role)
 
     def _link(self, run_id: str, artifact: Artifact, role: str) -> Artifact:
-        with self.db.conn:
+        """Account for the file, and link it to its run unless the run is sealed (a late check's file stays unlinked)."""
+        with self.unsealed(run_id) as growing:
             table(self, "artifacts").insert({"sha256": artifact.sha256, "kind": role, "media_type": artifact.media_type,
                                              "size": artifact.size,
                                              "path": str(artifact.path.relative_to(self.data_dir)),
                                              "created_at": utc_now()}, pk="sha256", ignore=True)
-            table(self, "run_artifacts").insert({"run_id": run_id, "sha256": artifact.sha256, "role": role},
-                                                pk=("run_id", "sha256", "role"), ignore=True)
+            if growing:
+                table(self, "run_artifacts").insert({"run_id": run_id, "sha256": artifact.sha256, "role": role},
+                                                    pk=("run_id", "sha256", "role"), ignore=True)
         return artifact
+
+    @contextmanager
+    def unsealed(self, run_id: str) -> Iterator[bool]:
+        """A transaction in which nobody seals `run_id`; it yields whether the run is still unsealed, so its record
+        may still grow. A run is sealed once (R9): a check that lost its job's lease, whose run recovery already
+        closed and sealed, must not add a step, a file or an ending to it (`seal_run` takes the same lock)."""
+        with self.row_lock() as conn:
+            self.lock_key(conn, f"run:{run_id}")
+            yield conn.execute("select 1 from manifests where run_id = ?", [run_id]).fetchone() is None
 
     def artifact_path(self, sha256: str) -> Path | None:
         row = next(table(self, "artifacts").rows_where("sha256 = ?", [sha256]), None)

@@ -6,6 +6,8 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from evidence.database import OneTransaction
+
 
 @contextmanager
 def immediate(conn: sqlite3.Connection, *, store_wide: bool = True) -> Iterator[sqlite3.Connection]:
@@ -21,8 +23,9 @@ def immediate(conn: sqlite3.Connection, *, store_wide: bool = True) -> Iterator[
     """
     if getattr(conn, "dialect", "sqlite") == "postgresql":
         conn.begin(write_lock=store_wide)   # type: ignore[attr-defined]
-    elif getattr(conn, "depth", 0):   # inside `with conn:` (`OneTransaction`), which holds the write lock already
-        yield conn
+    elif isinstance(conn, OneTransaction):   # BEGIN IMMEDIATE at the outermost block; inside another one, joins it
+        with conn:
+            yield conn
         return
     else:
         conn.execute("BEGIN IMMEDIATE")

@@ -313,3 +313,28 @@ def test_a_with_block_is_one_transaction_on_both_dialects(tmp_path, store_dialec
                 assert runs.get(reader, run)["title"] is None   # nothing committed before the block ends
         with Store(tmp_path) as reader:
             assert (runs.get(reader, run)["title"], runs.get(reader, run)["http_status"]) == ("trong", 200)
+
+
+def test_a_sealed_run_takes_no_late_step_file_or_ending(tmp_path, store_dialect):
+    """A check whose lease ran out goes on writing after recovery closed and sealed its run (stop 21's CI, once the
+    worker survived the restart): the sealed record stays as it was sealed, and `evidence verify` finds it whole."""
+    from evidence.seal.manifest import seal_run
+    from evidence.seal.verify import verify
+
+    with Store(tmp_path) as store:
+        agencies.sync(store, [{"id": "a", "name": "A", "group": "tinh", "portal": "http://x/", "services": []}])
+        run = runs.start(store, "service", "a-001", "a")
+        assert runs.add_step(store, run, {"seq": 1, "name": "open", "action": "goto", "outcome": "ok", "detail": {}})
+        store.keep_bytes(run, b"<html>buoc 1</html>", ".html", "html")
+        assert runs.finish(store, run, outcome="interrupted", error="lượt thu thập bị dừng đột ngột")
+        seal_run(store, run)
+
+        assert not runs.add_step(store, run, {"seq": 2, "name": "submit", "action": "click", "outcome": "ok", "detail": {}})
+        late = store.keep_bytes(run, b"<html>buoc 2</html>", ".html", "html")
+        assert not runs.finish(store, run, outcome="interrupted", error=runs.LEASE_LOST, duration_ms=61249)
+        assert not runs.conclude(store, run, "a-001", {"level": 3, "mode": "online", "outcome": "ok", "reasons": [],
+                                                       "rules": []}, "v1", outcome="ok")
+        assert [s["seq"] for s in runs.steps(store, run)] == [1]
+        assert late.sha256 not in {a["sha256"] for a in runs.artifacts(store, run)}
+        assert runs.get(store, run)["error"] == "lượt thu thập bị dừng đột ngột" and runs.verdict_of(store, run) is None
+        assert verify(store).errors == []

@@ -117,13 +117,17 @@ def seal_run(store: Store, run_id: str, signer: Signer | None = None) -> dict[st
         raise ConfigError(f"không có lượt {run_id} trong kho", field="RUN_ID", fix="xem mã các lượt bằng `kiemtra runs`")
     document = build(store, run_id, {})
     banners = make_banners(store, run_id, document["agency"], document["target"], document["steps"])
-    document = build(store, run_id, banners)
     if signer is not None:
         with store.db.conn:
             table(store, "signing_keys").insert({"key_id": signer.key_id, "public_key": signer.public_pem,
                                                  "first_used_at": utc_now()}, pk="key_id", ignore=True)
     # The write lock is taken before reading the head, so two crawls never fork the chain.
     with store.write_lock() as conn:
+        # Under the run's lock (`Store.unsealed`) the record is read as it is sealed: a late step or file waits or is refused.
+        store.lock_key(conn, f"run:{run_id}")
+        if conn.execute("select 1 from manifests where run_id = ?", [run_id]).fetchone() is not None:
+            return dict(next(table(store, "manifests").rows_where("run_id = ?", [run_id])))   # sealed meanwhile
+        document = build(store, run_id, banners)
         head = conn.execute("select seq, sha256 from manifests order by seq desc limit 1").fetchone()
         seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
         sealed_at = utc_now()
