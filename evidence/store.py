@@ -137,8 +137,13 @@ class Store:
         may still grow. A run is sealed once (R9): a check that lost its job's lease, whose run recovery already
         closed and sealed, must not add a step, a file or an ending to it (`seal_run` takes the same lock)."""
         with self.row_lock() as conn:
-            self.lock_key(conn, f"run:{run_id}")
-            yield conn.execute("select 1 from manifests where run_id = ?", [run_id]).fetchone() is None
+            yield not self.sealed_under_lock(conn, run_id)
+
+    def sealed_under_lock(self, conn: Any, run_id: str) -> bool:
+        """Inside a write transaction, take `run_id`'s lock (the one `unsealed` and `seal_run` share), then say
+        whether the run has its manifest."""
+        self.lock_key(conn, f"run:{run_id}")
+        return conn.execute("select 1 from manifests where run_id = ?", [run_id]).fetchone() is not None
 
     def artifact_path(self, sha256: str) -> Path | None:
         row = next(table(self, "artifacts").rows_where("sha256 = ?", [sha256]), None)

@@ -124,8 +124,7 @@ def seal_run(store: Store, run_id: str, signer: Signer | None = None) -> dict[st
     # The write lock is taken before reading the head, so two crawls never fork the chain.
     with store.write_lock() as conn:
         # Under the run's lock (`Store.unsealed`) the record is read as it is sealed: a late step or file waits or is refused.
-        store.lock_key(conn, f"run:{run_id}")
-        if conn.execute("select 1 from manifests where run_id = ?", [run_id]).fetchone() is not None:
+        if store.sealed_under_lock(conn, run_id):
             return dict(next(table(store, "manifests").rows_where("run_id = ?", [run_id])))   # sealed meanwhile
         document = build(store, run_id, banners)
         head = conn.execute("select seq, sha256 from manifests order by seq desc limit 1").fetchone()
