@@ -42,20 +42,39 @@ WITHHELD = "không lưu trace và video của lần kiểm tra: có thể chứa
 
 # What settling waits for, and for how long at most.
 _WAITED_FOR = frozenset({"document", "xhr", "fetch", "script", "stylesheet"})
+_HANDLED_LATER = frozenset({"document", "xhr", "fetch", "script"})
 # ~100 ms: 200 cost a level-3 check about 1.1 s more (12.7 windows a check) and changed no verdict of the demo
 # world. Tracking and the result step look again for what a script draws late; the submission reads its receipt
-# once after its click, so a receipt drawn later than this window is missed (docs/followups.md).
+# once after its click, so a receipt drawn later than this window is missed (docs/followups.md). The window
+# counts from the page's last change, the bot's click or the awaited response's end (see `_QUIET`).
 QUIET_MS = 100
 SETTLE_S = 5.0
-_QUIET = """([quietMs, maxMs]) => new Promise((done) => {
-  if (!document.documentElement) { done(true); return; }
+# Every document keeps the time of its last DOM change from its start (`Session.follow_changes`), so a quiet
+# window counts from that change or from the bot's last action or awaited response, whichever is later, not from
+# the moment the bot asks: a page that went quiet while the bot waited for its load or polled after a click needs
+# no fresh window, and a response's handler still gets a whole one to draw. A property that cannot be replaced,
+# so a page's script cannot make the bot read early.
+_CHANGE_CLOCK = "__kiemtraLastChange"
+_FOLLOW_CHANGES = f"""(() => {{
+  if (Object.prototype.hasOwnProperty.call(window, "{_CHANGE_CLOCK}")) return;
+  let last = performance.now();
+  new MutationObserver(() => {{ last = performance.now(); }})
+    .observe(document, {{subtree: true, childList: true, attributes: true, characterData: true}});
+  Object.defineProperty(window, "{_CHANGE_CLOCK}", {{value: () => last}});
+}})()"""
+_QUIET = f"""([quietMs, maxMs, calmMs]) => new Promise((done) => {{
+  if (!document.documentElement) {{ done(true); return; }}
+  const clock = window.{_CHANGE_CLOCK};
+  const quietFor = typeof clock === "function" ? Math.min(calmMs, performance.now() - clock()) : 0;
+  const left = Number.isFinite(quietFor) ? Math.min(quietMs, Math.max(0, quietMs - quietFor)) : quietMs;
+  if (left === 0) {{ done(true); return; }}
   let timer = null;
-  const finish = () => { observer.disconnect(); clearTimeout(timer); clearTimeout(cap); done(true); };
-  const observer = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(finish, quietMs); });
-  observer.observe(document.documentElement, {subtree: true, childList: true, attributes: true, characterData: true});
-  timer = setTimeout(finish, quietMs);
+  const finish = () => {{ observer.disconnect(); clearTimeout(timer); clearTimeout(cap); done(true); }};
+  const observer = new MutationObserver(() => {{ clearTimeout(timer); timer = setTimeout(finish, quietMs); }});
+  observer.observe(document.documentElement, {{subtree: true, childList: true, attributes: true, characterData: true}});
+  timer = setTimeout(finish, left);
   const cap = setTimeout(finish, maxMs);
-})"""
+}})"""
 
 _HAS_TEXT = "() => !!(document.body && document.body.innerText.trim())"
 _DRAWN = """(maxMs) => new Promise((done) => {
@@ -121,6 +140,8 @@ class Session:
     # returns once the inspector has passed it (True) or gave up (False); None in an unattended crawl.
     assist: Callable[[Session, str], Awaitable[bool]] | None = None
     _inflight: set[Request] = field(default_factory=set, repr=False)
+    _calm_since: float = field(default=0.0, repr=False)   # loop time of the last action or awaited response
+    untouched: bool = field(default=False, repr=False)    # the page is as `open` left it: nothing clicked since
     _watching: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -141,8 +162,14 @@ class Session:
         # Follow requests from before the load: a single-page app fetches its content while the document
         # loads, and settling must wait for that fetch, not only for the ones after it.
         self._watch()
-        return await goto(self.page, url, timeout_s=self.settings.timeouts.navigation_s, limiter=self.limiter,
-                          policy=self.policy)
+        response = await goto(self.page, url, timeout_s=self.settings.timeouts.navigation_s, limiter=self.limiter,
+                              policy=self.policy)
+        self.untouched = True
+        return response
+
+    async def follow_changes(self) -> None:
+        """Have every document of the page, from its start, keep when its DOM last changed (for `_quiet`)."""
+        await self.page.add_init_script(_FOLLOW_CHANGES)
 
     def _watch(self) -> None:
         """Follow the page's requests once: settling waits for what is in flight, not for a fixed time."""
@@ -155,7 +182,14 @@ class Session:
                 self._inflight.add(request)
 
         def ended(request: Request) -> None:
-            self._inflight.discard(request)
+            if request in self._inflight:
+                self._inflight.discard(request)
+                # A page's script handles a fetch's or a script's response after the network is done with it, and
+                # a frame parses its document after: each gets a whole quiet window. The top document is parsed
+                # by the time its load fires, which settling waits for.
+                if request.resource_type in _HANDLED_LATER and not (
+                        request.resource_type == "document" and request.frame == self.page.main_frame):
+                    self._calm_since = asyncio.get_running_loop().time()
 
         self.page.on("request", started)
         self.page.on("requestfinished", ended)
@@ -213,7 +247,9 @@ class Session:
         """Until no frame's DOM has changed for QUIET_MS (bounded by `budget_s`)."""
         if budget_s <= 0:
             return
-        waits = [frame.evaluate(_QUIET, [QUIET_MS, int(budget_s * 1000)]) for frame in usable_frames(self.page)]
+        calm_ms = int((asyncio.get_running_loop().time() - self._calm_since) * 1000)
+        waits = [frame.evaluate(_QUIET, [QUIET_MS, int(budget_s * 1000), calm_ms])
+                 for frame in usable_frames(self.page)]
         try:
             await asyncio.wait_for(asyncio.gather(*waits, return_exceptions=True), timeout=budget_s + 0.5)
         except asyncio.TimeoutError:
@@ -224,6 +260,7 @@ class Session:
     async def click(self, candidate: finder.Candidate) -> None:
         """Follow a link or press a button; a link to a new window is opened in this one."""
         self._watch()
+        self.untouched = False
         href = candidate.href
         if candidate.tag == "a" and candidate.target == "_blank" and href and not href.startswith(("#", "javascript:")):
             absolute = await read_frame(candidate.frame, "(h) => new URL(h, document.baseURI).href", href,
@@ -233,11 +270,15 @@ class Session:
             frame, before = candidate.frame, (self.page.url, candidate.frame.url)
             await candidate.reveal()
             await candidate.locator.click(timeout=self.step_ms)
+            clicked_at = asyncio.get_running_loop().time()
             # A script, or a form inside a frame, may start its navigation or its request a moment after the click.
             for _ in range(5):
                 if self._inflight or frame.is_detached() or (self.page.url, frame.url) != before:
                     break
                 await asyncio.sleep(0.02)
+            if not (frame.is_detached() or (self.page.url, frame.url) != before):
+                # The click's handler may still draw: a quiet window from the click. A new document counts its own.
+                self._calm_since = max(self._calm_since, clicked_at)
         await self.settle()
 
     async def text(self) -> str:

@@ -430,22 +430,33 @@ ONLINE_RESULT = ("nhan ket qua truc tuyen", "tai ket qua dien tu", "tra ket qua 
 POST_RESULT = ("dich vu buu chinh cong ich", "qua dich vu buu chinh", "qua duong buu dien")
 
 
+def _delivery_phrases(text: str) -> tuple[str | None, str | None]:
+    return contains_any(text, ONLINE_RESULT), contains_any(text, POST_RESULT)
+
+
 @step("result")
 async def result(session: Session) -> StepResult:
     """Read how the result is delivered: online, by post, or at the counter."""
-    if session.facts.get("dossier_url"):
-        await session.open(session.facts["dossier_url"])
-        await session.settle()
+    dossier_url = session.facts.get("dossier_url")
+    on_dossier = bool(dossier_url) and session.page.url == dossier_url
     online = post = None
-    # Two looks, settled in between: a single-page app may draw the dossier after a fetch its load started, and
-    # settling again waits for that fetch (or returns after one quiet window); a fixed wait would cost every
-    # service whose result is delivered at the counter, where neither phrase ever appears.
-    for look in range(2):
-        if look:
+    # Payment leaves the bot on the dossier's page: as it opened it when there was nothing to pay, read as it is;
+    # after a payment, read first, and opened again only when neither phrase shows (the gateway's answer may
+    # have taken the dossier's place).
+    if on_dossier and not session.untouched:
+        online, post = _delivery_phrases(await session.text())
+    if not (online or post):
+        if dossier_url and not (on_dossier and session.untouched):
+            await session.open(dossier_url)
             await session.settle()
-        text = await session.text()
-        online, post = contains_any(text, ONLINE_RESULT), contains_any(text, POST_RESULT)
-        if online or post:
-            break
+        # Two looks, settled in between: a single-page app may draw the dossier after a fetch its load started,
+        # and settling again waits for that fetch (or returns after one quiet window); a fixed wait would cost
+        # every service whose result is delivered at the counter, where neither phrase ever appears.
+        for look in range(2):
+            if look:
+                await session.settle()
+            online, post = _delivery_phrases(await session.text())
+            if online or post:
+                break
     delivery = "online" if online else "post" if post else None
     return StepResult("ok" if delivery else "not_found", {"delivery": delivery, "phrase": online or post})
