@@ -118,6 +118,16 @@ def test_a_page_that_never_lets_the_bot_act_is_recorded_as_stalled(hostile):
     assert verdict.mode == "unverified" and seconds < 40, seconds   # before the check's time-out (60 s)
 
 
+def test_a_click_that_times_out_on_a_page_that_stopped_answering_is_stalled_not_a_timeout(hostile):
+    # Not the control's fault (covered, disabled): the page's script never yields once the pointer reaches it.
+    verdict, _, steps = hostile["frozen_on_click"]
+    clicked = next(row for row in steps if row["name"] == "start_submission")
+    detail = json.loads(clicked["detail"])
+    assert (clicked["outcome"], detail["error_kind"]) == ("error", "stalled"), detail
+    assert "không cho phép thao tác" in detail["error"]
+    assert verdict.mode == "unverified"
+
+
 # --- the navigation policy: where a page may send the bot -------------------------------------------
 
 METADATA_MARK = "i-0kiemtra-bi-mat-7f3a"

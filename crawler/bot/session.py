@@ -49,6 +49,7 @@ _HANDLED_LATER = frozenset({"document", "xhr", "fetch", "script"})
 # counts from the page's last change, the bot's click or the awaited response's end (see `_QUIET`).
 QUIET_MS = 100
 SETTLE_S = 5.0
+FROZEN_PROBE_S = 2.0   # how long a page that timed out an action gets to answer before it counts as stalled
 # Every document keeps the time of its last DOM change from its start (`Session.follow_changes`), so a quiet
 # window counts from that change or from the bot's last action or awaited response, whichever is later, not from
 # the moment the bot asks: a page that went quiet while the bot waited for its load or polled after a click needs
@@ -333,6 +334,8 @@ class Session:
         except (VisitError, PlaywrightError, asyncio.TimeoutError) as error:
             failure = translate(error) if not isinstance(error, asyncio.TimeoutError) else PageStalled(
                 f"trang không cho phép thao tác: bước «{name}» quá {deadline:g} giây")
+            if failure.kind == "timeout":
+                failure = await self._frozen() or failure
             result = StepResult("error", {"error_kind": failure.kind, "error": str(failure)[:300]})
         gate = result.detail.get("blocker") if result.outcome == "blocked" else None
         if self.assist is None or gate not in ASSISTED_GATES:
@@ -347,6 +350,18 @@ class Session:
             return result
         self.facts["assisted"] = [*self.facts.get("assisted", []), gate]
         return await self.guarded(name, step, target) if self.facts["assisted"].count(gate) <= 2 else result
+
+
+    async def _frozen(self) -> PageStalled | None:
+        """Whether an action timed out because the page stopped answering at all (its script never yields),
+        not because of the one control: the page, not the control, then kept the bot from acting."""
+        try:
+            await read_frame(self.page.main_frame, "() => true", timeout_s=FROZEN_PROBE_S)
+        except PageStalled as stalled:
+            return stalled
+        except PlaywrightError:
+            pass
+        return None
 
 
 def _refusal(refused: BlockedByPolicy) -> dict[str, Any]:

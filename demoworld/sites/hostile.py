@@ -9,7 +9,8 @@ from demoworld.context import Ctx
 
 PATHS = {"redirect_loop": "thu-nghiem/vong-lap/a", "popups": "thu-nghiem/cua-so-bat-len",
          "download": "thu-nghiem/tai-tep", "huge": "thu-nghiem/trang-rat-lon", "never_loads": "thu-nghiem/khong-bao-gio-xong",
-         "file_frame": "thu-nghiem/khung-tep-noi-bo", "frozen": "thu-nghiem/trang-dong-bang"}
+         "file_frame": "thu-nghiem/khung-tep-noi-bo", "frozen": "thu-nghiem/trang-dong-bang",
+         "frozen_on_click": "thu-nghiem/dong-bang-khi-bam"}
 # Parameterised by the test (the address the page sends the bot to): not part of the hostile tour.
 LINK_AWAY = "thu-nghiem/lien-ket-di"     # ?den=<url>[&cua-so=0][&anh=<url>]
 REDIRECT_AWAY = "thu-nghiem/chuyen-huong"  # ?den=<url>: 302 to it
@@ -79,6 +80,13 @@ def register(app: Flask, ctx: Ctx) -> None:
     @app.route("/thu-nghiem/chuyen-huong")
     def redirect_away():
         return redirect(request.args.get("den", "/"), code=302)
+
+    @app.route("/thu-nghiem/dong-bang-khi-bam")
+    def frozen_on_click():
+        # Answers every read, then stops for good once the pointer reaches its link: the click itself times out.
+        return ("<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><title>Thủ tục thử nghiệm</title></head>"
+                "<body><h1>Thủ tục thử nghiệm</h1><p><a href='#' onpointerover='for (;;) {}'>Nộp hồ sơ trực tuyến</a>"
+                "</p></body></html>")
 
     @app.route("/thu-nghiem/trang-dong-bang")
     def frozen():
