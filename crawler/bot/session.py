@@ -351,7 +351,6 @@ class Session:
         self.facts["assisted"] = [*self.facts.get("assisted", []), gate]
         return await self.guarded(name, step, target) if self.facts["assisted"].count(gate) <= 2 else result
 
-
     async def _frozen(self) -> PageStalled | None:
         """Whether an action timed out because the page stopped answering at all (its script never yields),
         not because of the one control: the page, not the control, then kept the bot from acting."""
