@@ -269,15 +269,19 @@ class Session:
             await self.open(absolute)  # the navigation policy refuses file:, this machine, internal networks
         else:
             frame, before = candidate.frame, (self.page.url, candidate.frame.url)
+
+            def navigated() -> bool:
+                return frame.is_detached() or (self.page.url, frame.url) != before
+
             await candidate.reveal()
             await candidate.locator.click(timeout=self.step_ms)
             clicked_at = asyncio.get_running_loop().time()
             # A script, or a form inside a frame, may start its navigation or its request a moment after the click.
             for _ in range(5):
-                if self._inflight or frame.is_detached() or (self.page.url, frame.url) != before:
+                if self._inflight or navigated():
                     break
                 await asyncio.sleep(0.02)
-            if not (frame.is_detached() or (self.page.url, frame.url) != before):
+            if not navigated():
                 # The click's handler may still draw: a quiet window from the click. A new document counts its own.
                 self._calm_since = max(self._calm_since, clicked_at)
         await self.settle()
@@ -352,8 +356,8 @@ class Session:
         return await self.guarded(name, step, target) if self.facts["assisted"].count(gate) <= 2 else result
 
     async def _frozen(self) -> PageStalled | None:
-        """Whether an action timed out because the page stopped answering at all (its script never yields),
-        not because of the one control: the page, not the control, then kept the bot from acting."""
+        """The stall, when an action timed out because the page stopped answering at all (its script never
+        yields) rather than because of the one control; None when the page still answers."""
         try:
             await read_frame(self.page.main_frame, "() => true", timeout_s=FROZEN_PROBE_S)
         except PageStalled as stalled:

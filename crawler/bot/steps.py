@@ -439,14 +439,14 @@ async def result(session: Session) -> StepResult:
     """Read how the result is delivered: online, by post, or at the counter."""
     dossier_url = session.facts.get("dossier_url")
     on_dossier = bool(dossier_url) and session.page.url == dossier_url
+    as_opened = on_dossier and session.untouched   # payment opened the dossier and found nothing to pay
     online = post = None
-    # Payment leaves the bot on the dossier's page: as it opened it when there was nothing to pay, read as it is;
-    # after a payment, read first, and opened again only when neither phrase shows (the gateway's answer may
-    # have taken the dossier's place).
-    if on_dossier and not session.untouched:
+    # Payment leaves the bot on the dossier's page: as it opened it, read as it is; after a payment, read first,
+    # and opened again only when neither phrase shows (the gateway's answer may have taken the dossier's place).
+    if on_dossier and not as_opened:
         online, post = _delivery_phrases(await session.text())
     if not (online or post):
-        if dossier_url and not (on_dossier and session.untouched):
+        if dossier_url and not as_opened:
             await session.open(dossier_url)
             await session.settle()
         # Two looks, settled in between: a single-page app may draw the dossier after a fetch its load started,
