@@ -6,7 +6,10 @@ crawl would: the second service of a portal meets the account the first one made
 A service is right when its level and mode equal the answer key; the Decree 42 class is counted
 apart, where the verdict carries one.
 
-    .venv/bin/python bench/bench_generalization.py [--styles D,E,F] [--verbose]
+    .venv/bin/python bench/bench_generalization.py [--styles D,E,F] [--behaviour notice_modal] [--verbose]
+
+`--behaviour` keeps the services whose answer key lists that behaviour (of every style, unless `--styles`
+says which): a portal habit added to old styles, such as the announcement laid over a service page.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from kiemtra.commands.world import write_world_config  # noqa: E402
 CAPTURE_OFF = {"screenshots": False, "html": False, "video": False, "trace": False}
 
 
-async def run(config_dir: Path, data: Path, key: dict, styles: set[str], verbose: bool) -> dict[str, list[tuple]]:
+async def run(config_dir: Path, data: Path, key: dict, styles: set[str] | None, behaviour: str | None,
+              verbose: bool) -> dict[str, list[tuple]]:
     config = load_all(config_dir, {"data": str(data), "capture": CAPTURE_OFF})
     found: dict[str, list[tuple]] = defaultdict(list)
     async with chromium(config.settings) as browser:
@@ -42,7 +46,8 @@ async def run(config_dir: Path, data: Path, key: dict, styles: set[str], verbose
             for agency in config.agencies:
                 for service in agency.services:
                     truth = key["services"][service.id]
-                    if truth["vendor"] not in styles:
+                    if (styles is not None and truth["vendor"] not in styles) or (
+                            behaviour is not None and behaviour not in truth["behaviours"]):
                         continue
                     t0 = time.perf_counter()
                     done = await check_service(browser, agency, service, store, config.settings)
@@ -59,18 +64,21 @@ async def run(config_dir: Path, data: Path, key: dict, styles: set[str], verbose
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--styles", default="D,E,F", help="vendor styles to check (A,B,C,P are the old ones)")
+    parser.add_argument("--styles", help="vendor styles to check (A,B,C,P are the old ones); D,E,F unless --behaviour")
+    parser.add_argument("--behaviour", help="only the services with this behaviour in the answer key")
     parser.add_argument("--verbose", action="store_true", help="one line per service, not only the wrong ones")
     args = parser.parse_args()
     from demoworld import start_world
 
-    styles = {s.strip().upper() for s in args.styles.split(",") if s.strip()}
+    chosen = args.styles if args.styles is not None else (None if args.behaviour else "D,E,F")
+    styles = None if chosen is None else {s.strip().upper() for s in chosen.split(",") if s.strip()}
     world = start_world(base_port=0)
     scratch = Path(tempfile.mkdtemp(prefix="kiemtra-bench-"))
     config_dir = write_world_config(world, scratch / "config")
     t0 = time.perf_counter()
     try:
-        found = asyncio.run(run(config_dir, scratch / "var", world.answer_key(), styles, args.verbose))
+        found = asyncio.run(run(config_dir, scratch / "var", world.answer_key(), styles, args.behaviour,
+                                 args.verbose))
     finally:
         world.stop()
     print(describe())

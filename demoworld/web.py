@@ -75,6 +75,33 @@ label{{display:block;margin-top:6px}}.loi{{color:#b71c1c}}.ok{{color:#1b5e20}}{c
 </html>"""
 
 
+def notice_modal(closer: str, *, after_ms: int = 0) -> str:
+    """A portal's announcement laid over the whole page on arrival, as many DVC portals show one (maintenance,
+    a new address, a survey): its backdrop takes every click until the citizen closes it with `closer` (or ×).
+
+    `after_ms` > 0: the script shows it that long after the load (a "document ready" popup with its fade),
+    so a visitor may already be reaching for a link. Closed once, it stays closed in this tab (sessionStorage).
+    """
+    shown = "none" if after_ms else "flex"
+    return f"""<div id="thong-bao" class="modal fade in" role="dialog" aria-modal="true" aria-labelledby="tb-tieu-de"
+ style="display:{shown};position:fixed;inset:0;z-index:1050;background:rgba(0,0,0,.55);align-items:center;justify-content:center">
+<div class="modal-dialog" style="background:#fff;max-width:560px;padding:12px 18px;border-radius:4px">
+<div class="modal-header"><button type="button" class="close" aria-label="Close" data-dismiss="modal">&times;</button>
+<h4 id="tb-tieu-de">THÔNG BÁO</h4></div>
+<div class="modal-body"><p>Hệ thống dịch vụ công trực tuyến sẽ tạm dừng để nâng cấp từ 22h00 đến 23h30 thứ Sáu hằng tuần.
+Trong thời gian này tổ chức, công dân vui lòng không nộp hồ sơ trực tuyến. Đường dây nóng hỗ trợ: 1900 1234.</p></div>
+<div class="modal-footer"><button type="button" class="btn btn-default" data-dismiss="modal">{e(closer)}</button></div>
+</div></div>
+<script>(function () {{
+  var box = document.getElementById("thong-bao");
+  if (sessionStorage.getItem("da-doc-thong-bao")) {{ box.remove(); return; }}
+  box.querySelectorAll("[data-dismiss]").forEach(function (b) {{
+    b.addEventListener("click", function () {{ sessionStorage.setItem("da-doc-thong-bao", "1"); box.remove(); }});
+  }});
+  if ({after_ms}) window.addEventListener("load", function () {{ setTimeout(function () {{ box.style.display = "flex"; }}, {after_ms}); }});
+}})();</script>"""
+
+
 def nav(items: Iterable[tuple[str, str]]) -> str:
     return "".join(f'<a href="{e(href)}">{e(text)}</a>' for href, text in items)
 

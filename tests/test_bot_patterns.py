@@ -1,9 +1,10 @@
 """The portal habits of issue 14, each walked end to end in a real Chromium against the demo world.
 
-The three vendor styles D, E, F were built before the bot learnt them (bench/bench_generalization.py
-gives the before/after figures). Each test checks one service the way a crawl does and reads, from
-the stored steps, that the verdict came from what the bot did there: a wizard walked to its
-confirmation page, an account reused, a frame on another host, a hover menu, a script-drawn result.
+The three vendor styles D, E, F, and the announcement laid over a service page (A, D), were built before the
+bot learnt them (bench/bench_generalization.py gives the before/after figures). Each test checks one service
+the way a crawl does and reads, from the stored steps, that the verdict came from what the bot did there: a
+wizard walked to its confirmation page, an account reused, a frame on another host, a hover menu, a
+script-drawn result, a notice closed.
 """
 
 from __future__ import annotations
@@ -138,3 +139,16 @@ def test_a_level_badge_is_never_evidence(checker, answer_key):
     assert (verdict.level, verdict.mode) == truth(answer_key, "can-tho-003")[:2] == (2, "direct")
     assert verdict.outcome == "fail"
     assert not any("mức độ 4" in r.text for r in verdict.reasons)
+
+
+def test_an_announcement_over_the_service_page_is_closed_and_named(checker, answer_key):
+    """Vendor A lays its notice over the page on arrival, vendor D shows its own a moment after the load."""
+    ids = ("bac-ninh-006", "quang-ninh-002")
+    seen = checker(*ids)
+    for service_id in ids:
+        verdict, steps = seen[service_id]
+        assert (verdict.level, verdict.mode, verdict.decree42) == truth(answer_key, service_id)
+        closed = steps["start_submission"]["notices_closed"]
+        assert len(closed) == 1 and "THÔNG BÁO" in closed[0]
+    assert seen["bac-ninh-006"][1]["start_submission"]["notices_closed"][0].endswith("[Đóng]")
+    assert seen["quang-ninh-002"][1]["start_submission"]["notices_closed"][0].endswith("[Tôi đã hiểu]")

@@ -16,6 +16,7 @@ import pytest
 
 from configuration.settings import Settings
 from crawler.bot import finder, forms, progress
+from crawler.bot.notices import covering_notice
 from crawler.browser.launch import chromium
 
 pytestmark = pytest.mark.e2e
@@ -31,7 +32,8 @@ class _Pages(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def read(tmp_path_factory):
-    """`read(path)` → (ranked actions, {intent: best text}, [(field name, label, meaning)]) of one real page."""
+    """`read(path)` → (ranked actions, {intent: best text, "notice": whether a notice covers it},
+    [(field name, label, meaning)]) of one real page."""
     if not REAL.is_dir():
         pytest.skip("../shared/real is absent")
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Pages, directory=str(REAL)))
@@ -51,6 +53,7 @@ def read(tmp_path_factory):
             for intent in ("send", "next", "submit_start", "track", "login", "pay"):
                 found = await finder.find(page, intent)
                 best[intent] = found.text if found else None
+            best["notice"] = await covering_notice(page) is not None  # a real page is never taken for a popup
             fields = [(item["name"], item["label"], forms.meaning_of(item))
                       for frame in page.frames for item in await forms.fields_in(frame)
                       if item["type"] not in ("submit", "button")]
@@ -63,13 +66,15 @@ def read(tmp_path_factory):
 
 def test_the_upload_step_sends_with_nop_ho_so_not_save_for_later(read):
     ranked, best, fields = read("dvc_bacninh_2019/ThanhPhanHoSoView.jsp.html")
+    assert not best["notice"]
     assert ranked[0] == "Nộp hồ sơ" and "Lưu lại & nộp sau" not in ranked[:1]
     assert [meaning for _, _, meaning in fields] == ["file", "file", "file"]
 
 
 def test_a_table_form_s_fields_are_read_by_the_words_beside_each(read):
     # The e-form of a household business: one table row holds "Giới tính: * Sinh ngày: * Dân tộc: * Quốc tịch: *".
-    ranked, _, fields = read("dvc_bacninh_2019/DangKyHoSoHoKinhDoanh.jsp.html")
+    ranked, best, fields = read("dvc_bacninh_2019/DangKyHoSoHoKinhDoanh.jsp.html")
+    assert not best["notice"]
     assert ranked[0] == "Thực hiện bước tiếp theo"
     meaning = {name: m for name, _, m in fields}
     assert meaning["tenNguoiYeuCau"] == "full_name"
@@ -85,7 +90,7 @@ def test_a_table_form_s_fields_are_read_by_the_words_beside_each(read):
 
 def test_the_dossier_list_is_where_tracking_starts(read):
     _, best, fields = read("dvc_bacninh_2019/QuanLyHoSoView.jsp.html")
-    assert best["track"] and best["track"].lower() == "quản lý hồ sơ"
+    assert best["track"] and best["track"].lower() == "quản lý hồ sơ" and not best["notice"]
     assert [m for *_, m in fields] == ["receipt"]   # its search box takes a dossier code
 
 
@@ -93,3 +98,4 @@ def test_the_national_portal_s_procedure_page(read):
     ranked, best, _ = read("dichvucong-gov/tthc_detail.html")
     assert best["submit_start"] == "Nộp hồ sơ" and best["track"] == "Tra cứu hồ sơ"
     assert best["pay"] == "Thanh toán trực tuyến" and best["login"] == "Đăng nhập"
+    assert not best["notice"]

@@ -7,8 +7,6 @@ Real Chromium against a small page server on 127.0.0.1; no demo world.
 from __future__ import annotations
 
 import asyncio
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -18,6 +16,7 @@ from crawler.bot.finder import Candidate
 from crawler.bot.identity import make_citizen
 from crawler.bot.session import QUIET_MS, Session
 from crawler.browser.launch import chromium, context_options
+from tests.page_server import serve
 
 DELAY_MS = QUIET_MS * 6 // 10   # later than nothing, earlier than a window
 
@@ -42,30 +41,10 @@ document.getElementById("go").onclick = () => fetch("/api").then(r => r.text()).
 }
 
 
-class _Pages(BaseHTTPRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        if self.path != "/api" and self.path not in PAGES:
-            self.send_error(404)
-            return
-        body = ("Hồ sơ đang xử lý" if self.path == "/api" else
-                f"<!doctype html><html lang=vi><meta charset=utf-8><body>{PAGES[self.path]}</body></html>")
-        data = body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain; charset=utf-8" if self.path == "/api" else "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
 @pytest.fixture(scope="module")
 def pages():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve(PAGES, {"/api": "Hồ sơ đang xử lý"}) as base:
+        yield base
 
 
 def _read_after_click(base: str, path: str) -> tuple[str, Any]:

@@ -217,3 +217,20 @@ def test_a_token_is_required_when_asked(chromium, recorded, page):
 def test_serve_beyond_loopback_refuses_to_start_without_a_token(recorded, monkeypatch):
     monkeypatch.delenv("KIEMTRA_SERVE_TOKEN", raising=False)
     assert run_cli(["--data", str(recorded["data"]), "serve", "--host", "0.0.0.0", "--port", "1"]) == 2
+
+
+def test_a_step_names_the_notices_the_bot_closed(tmp_path):
+    """The announcement the bot closed before its click (crawler/bot/notices.py) is said on the step's page."""
+    from tests.evidence_helpers import AGENCY, add_run
+
+    with Store(tmp_path / "var") as store:
+        agencies.sync(store, [AGENCY])
+        run_id = add_run(store, AGENCY["services"][0]["id"], 1)
+        runs.add_step(store, run_id, {"seq": 3, "name": "start_submission", "action": "start_submission", "target": "",
+                                      "url": "http://127.0.0.1:1/tt/1/3", "started_at": "2025-06-01T01:00:02.000Z",
+                                      "finished_at": "2025-06-01T01:00:03.000Z", "outcome": "ok",
+                                      "detail": {"notices_closed": ["THÔNG BÁO Hệ thống tạm dừng <b>nâng cấp</b> [Đóng]"]}})
+    client = create_app(tmp_path / "var").test_client()
+    shown = client.get(f"/luot/{run_id}/buoc/3").get_data(as_text=True)
+    assert "Thông báo đã đóng" in shown and "THÔNG BÁO Hệ thống tạm dừng &lt;b&gt;nâng cấp&lt;/b&gt; [Đóng]" in shown
+    assert "Thông báo đã đóng" not in client.get(f"/luot/{run_id}/buoc/1").get_data(as_text=True)

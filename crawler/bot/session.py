@@ -25,6 +25,7 @@ from checks.text import contains_any, fold_words
 from configuration.settings import Settings
 from crawler.bot import finder
 from crawler.bot.identity import Citizen, redact
+from crawler.bot.notices import LAYERS, close_notices
 from crawler.bot.words import SIGNS
 from crawler.browser.navigate import HostLimiter, goto, translate
 from crawler.browser.policy import NavigationPolicy, leave_refused, read_frame, usable_frames
@@ -144,6 +145,7 @@ class Session:
     _calm_since: float = field(default=0.0, repr=False)   # loop time of the last action or awaited response
     untouched: bool = field(default=False, repr=False)    # the page is as `open` left it: nothing clicked since
     _watching: bool = field(default=False, repr=False)
+    _notices_closed: list[str] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self._watch()  # from the first navigation on: a single-page app's first fetch must be waited for
@@ -167,6 +169,25 @@ class Session:
                               policy=self.policy)
         self.untouched = True
         return response
+
+    async def begin(self) -> None:
+        """Ready the page for the first step: its documents keep their last DOM change, and an announcement that
+        appears while the bot acts (a popup shown a moment after the load) is closed before the action goes on."""
+        await self.follow_changes()
+        # The first shown layer: Playwright asks its handler's locator to be strict, and a modal comes with its backdrop.
+        shown = self.page.locator(LAYERS).filter(visible=True).first
+        await self.page.add_locator_handler(shown, self._close_notices_for_playwright, no_wait_after=True)
+
+    async def _close_notices_for_playwright(self) -> None:
+        try:
+            await self.close_notices()
+        except (PlaywrightError, PageStalled):
+            pass  # a handler must not fail the action it runs in: the action meets the layer and says so itself
+
+    async def close_notices(self) -> None:
+        """Close what covers the page and asks nothing (`crawler/bot/notices.py`); the next step's record names it."""
+        self._notices_closed += await close_notices(self.page, policy=self.policy,
+                                                    timeout_s=self.settings.timeouts.step_s)
 
     async def follow_changes(self) -> None:
         """Have every document of the page, from its start, keep when its DOM last changed (for `_quiet`)."""
@@ -273,6 +294,7 @@ class Session:
             def navigated() -> bool:
                 return frame.is_detached() or (self.page.url, frame.url) != before
 
+            await self.close_notices()  # a portal's announcement over the page would take the click
             await candidate.reveal()
             await candidate.locator.click(timeout=self.step_ms)
             clicked_at = asyncio.get_running_loop().time()
@@ -321,6 +343,9 @@ class Session:
             if self.policy.withhold_recording and not self.facts.get("recording_withheld"):
                 self.facts["recording_withheld"] = True
                 result.detail["recording_withheld"] = WITHHELD
+        if self._notices_closed:
+            result = StepResult(result.outcome, {**result.detail, "notices_closed": self._notices_closed})
+            self._notices_closed = []
         detail = {k: (redact(v, self.citizen) if isinstance(v, str) else v) for k, v in result.detail.items()}
         await self.recorder.record(self.page, name, name, target=target, outcome=result.outcome,
                                    started=started, detail=detail)

@@ -24,6 +24,13 @@ INTENTS: dict[str, tuple[str, ...]] = {
     "download_form": ("tai mau", "tai ve", "mau don", "to khai", "tai xuong"),
 }
 
+# An announcement laid over the page (crawler/bot/notices.py): the controls that close it, and the ones that
+# make it a question to the citizen instead (a confirmation, a login), which the bot leaves to the flow.
+NOTICE_CLOSE: tuple[str, ...] = ("toi da hieu", "da hieu", "dong thong bao", "dong lai", "dong", "bo qua", "de sau",
+                                 "tat thong bao", "khong hien thi lai", "close", "ok", "x", "\u00d7", "\u2715")
+NOTICE_ASKS: tuple[str, ...] = ("dong y", "xac nhan", "chap nhan", "huy", "cancel", "nop", "gui", "tiep tuc",
+                                "dang nhap", "dang ky", "thanh toan", "co", "khong")
+
 # Page texts that say what happened.
 SIGNS: dict[str, tuple[str, ...]] = {
     "registered": ("dang ky thanh cong", "dang ky tai khoan thanh cong", "tao tai khoan thanh cong", "tai khoan da duoc tao",

@@ -109,7 +109,7 @@ async def check_service(browser: Browser, agency: AgencyConfig, service: Service
         recorder = StepRecorder(store, run_id, capture, secrets=tuple(citizen.secret_values()))
         session = Session(page=page, service_name=service.name, service_url=service.url, settings=settings,
                           recorder=recorder, citizen=citizen, limiter=limiter, policy=policy, assist=assist)
-        await session.follow_changes()
+        await session.begin()
         stalled = False
         try:
             # An assisted check waits for a person at its gate: the whole-check deadline does not apply to it.

@@ -16,7 +16,7 @@ from demoworld.files import e_result, form_file
 from demoworld.model import Agency, Service
 from demoworld.procinfo import form_files, info_html, level2_notice
 from demoworld.sites import hostile
-from demoworld.web import declared_gate, e, html_page, make_app, money, nav, not_found
+from demoworld.web import declared_gate, e, html_page, make_app, money, nav, not_found, notice_modal
 
 
 def build(ctx: Ctx, agency: Agency) -> Flask:
@@ -65,7 +65,8 @@ def build(ctx: Ctx, agency: Agency) -> Flask:
         if gate is not None:
             return gate
         action = (f'<p><a class="btn" href="/thu-tuc/{s.ref}/nop-ho-so">Nộp hồ sơ trực tuyến</a></p>' if s.online else level2_notice())
-        return frame(s.name, f"<h1>{e(s.name)}</h1>{info_html(s, agency.name, '/bieu-mau/')}{action}")
+        notice = notice_modal("Đóng") if s.has("notice_modal") else ""
+        return frame(s.name, f"<h1>{e(s.name)}</h1>{info_html(s, agency.name, '/bieu-mau/')}{action}{notice}")
 
     @app.route("/bieu-mau/<name>")
     def form_download(name: str):

@@ -19,7 +19,7 @@ from demoworld.context import Ctx
 from demoworld.files import e_result, form_file
 from demoworld.model import Agency, Service
 from demoworld.procinfo import form_files, info_html
-from demoworld.web import declared_gate, e, html_page, make_app, money, not_found
+from demoworld.web import declared_gate, e, html_page, make_app, money, not_found, notice_modal
 
 # The select's options in the order this vendor lists them: in person first, as most portals do.
 SELECT_LABELS = {"truc-tiep": "Nhận trực tiếp tại Trung tâm Phục vụ hành chính công",
@@ -94,7 +94,8 @@ def build(ctx: Ctx, agency: Agency) -> Flask:
         else:
             act = ('<div class="canh-bao">Thủ tục này tiếp nhận hồ sơ tại Trung tâm Phục vụ hành chính công hoặc qua bưu chính. '
                    'Ông/Bà tải mẫu đơn, tờ khai ở trên để chuẩn bị hồ sơ.</div>')
-        return page(s.name, f"<h1>{e(s.name)}</h1>{info_html(s, agency.name, '/TaiLieu/')}{act}")
+        notice = notice_modal("Tôi đã hiểu", after_ms=150) if s.has("notice_modal") else ""
+        return page(s.name, f"<h1>{e(s.name)}</h1>{info_html(s, agency.name, '/TaiLieu/')}{act}{notice}")
 
     @app.route("/TaiLieu/<fname>")
     def download(fname: str):

@@ -100,7 +100,8 @@ def board(agency_id: str) -> str:
 
 # ---- a run's timeline ---------------------------------------------------------------------------------------------
 
-DETAIL_REASONS = ("blocked_reason", "reason", "error", "error_kind", "blocker", "progress", "screenshot_error", "html_error")
+DETAIL_REASONS = ("blocked_reason", "reason", "error", "error_kind", "blocker", "progress", "notices_closed", "screenshot_error",
+                  "html_error")
 
 
 def _instant(value: str | None) -> datetime | None:

@@ -1,0 +1,134 @@
+"""A portal's announcement over the page (issue 14): closed before the bot's click, whether it was there on
+arrival or opened as the pointer came; a dialog that asks something, and a fixed header, are left alone.
+
+Real Chromium against a small page server on 127.0.0.1; the demo world's own notices are walked end to end in
+tests/test_bot_patterns.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from configuration.settings import Settings
+from crawler.bot.finder import CLICKABLE, Candidate
+from crawler.bot.identity import make_citizen
+from crawler.bot.notices import covering_notice
+from crawler.bot.session import Session
+from crawler.browser.launch import chromium, context_options
+from tests.page_server import serve
+
+BEHIND = '<h1>Đăng ký khai sinh</h1><button id="nop">Nộp hồ sơ trực tuyến</button><p id="out"></p>' \
+         '<script>document.getElementById("nop").onclick = () => { document.getElementById("out").textContent = "đã bấm"; };</script>'
+
+
+def _layer(inner: str, shown: bool = True) -> str:
+    display = "flex" if shown else "none"
+    return (f'<div id="lop" style="display:{display};position:fixed;inset:0;z-index:99;background:rgba(0,0,0,.5);'
+            f'align-items:center;justify-content:center"><div style="background:#fff;padding:20px">{inner}</div></div>')
+
+
+_CLOSE_ON_CLICK = '<script>document.querySelectorAll("#lop .dong").forEach(b => b.onclick = () => document.getElementById("lop").remove());</script>'
+
+PAGES = {
+    # Bootstrap's habit: a modal on arrival with × and a worded button.
+    "/bootstrap": BEHIND + '<div class="modal fade in" role="dialog" style="display:block;position:fixed;inset:0;z-index:1050;'
+                  'background:rgba(0,0,0,.5)"><div class="modal-dialog" style="margin:80px auto;width:480px;background:#fff">'
+                  '<button type="button" class="close" data-dismiss="modal">&times;</button><h4>THÔNG BÁO</h4>'
+                  '<p>Hệ thống tạm dừng để nâng cấp từ 22h00. Vui lòng không nộp hồ sơ trực tuyến trong thời gian này.</p>'
+                  '<button type="button" data-dismiss="modal">Đóng</button></div></div>'
+                  '<script>document.querySelectorAll("[data-dismiss]").forEach(b => b.onclick = () => '
+                  'document.querySelector(".modal").remove());</script>',
+    # No library's class at all: a plain fixed layer and a "Tôi đã hiểu" link that runs a script.
+    "/plain": BEHIND + _layer('<b>Khảo sát</b><p>Mời ông/bà tham gia khảo sát mức độ hài lòng.</p>'
+                              '<a href="#" class="dong">Tôi đã hiểu</a>') + _CLOSE_ON_CLICK,
+    # A popup that opens as the pointer reaches the button (after the bot has read the page), with its backdrop:
+    # two layers shown at once.
+    "/as-the-pointer-comes": BEHIND + '<div id="nen" class="modal-backdrop" style="display:none;position:fixed;inset:0;'
+                             'background:#000;opacity:.3;z-index:98"></div><div id="pop" class="popup" role="dialog" '
+                             'aria-modal="true" style="display:none;position:fixed;inset:0;z-index:99"><div style="margin:100px '
+                             'auto;width:400px;background:#fff"><p>Chúc mừng năm mới!</p><button id="x">Đóng</button></div></div>'
+                             '<script>document.getElementById("nop").addEventListener("mouseover", () => { for (const id of '
+                             '["nen", "pop"]) document.getElementById(id).style.display = "block"; }, {once: true});'
+                             'document.getElementById("x").onclick = () => { for (const id of ["nen", "pop"]) '
+                             'document.getElementById(id).remove(); };</script>',
+    # Dialogs that ask: the flow answers them, the bot must not close them.
+    "/confirmation": BEHIND + _layer('<p>Ông/bà có chắc chắn muốn nộp hồ sơ?</p><button>Đồng ý</button>'
+                                     '<button class="dong">Hủy</button>'),
+    "/login-modal": BEHIND + _layer('<p>Đăng nhập để nộp hồ sơ</p><input name="u"><input type="password" name="p">'
+                                    '<button class="close">×</button>'),
+    # Hidden dialogs waiting for their turn, as most Bootstrap portals carry: nothing to close, the click goes on.
+    "/hidden-modals": BEHIND + '<div class="modal fade" role="dialog" style="display:none"><p>Đăng nhập</p></div>'
+                      '<div class="modal fade" role="dialog" style="display:none"><p>Hướng dẫn</p></div>',
+    "/header-and-chat": '<header style="position:fixed;top:0;left:0;right:0;height:120px;background:#b71c1c">Cổng DVC</header>'
+                        '<div style="position:fixed;right:10px;bottom:10px;width:60px;height:60px" class="popup">Hỗ trợ</div>'
+                        + BEHIND.replace("<h1>", '<h1 style="margin-top:300px">'),
+}
+
+
+@pytest.fixture(scope="module")
+def pages():
+    with serve(PAGES) as base:
+        yield base
+
+
+def _visit(url: str, click: bool) -> tuple[object, str, list[str], float]:
+    """(the notice found on arrival, #out after clicking the button, what the session closed, the click's seconds)."""
+    settings = Settings()
+
+    async def run() -> tuple[object, str, list[str], float]:
+        async with chromium(settings) as browser:
+            context = await browser.new_context(**context_options(settings))
+            page = await context.new_page()
+            session = Session(page=page, service_name="", service_url=url, settings=settings,
+                              recorder=None, citizen=make_citizen(settings.identity, "notices"))  # type: ignore[arg-type]
+            await session.begin()
+            await session.open(url)
+            await session.settle()
+            found = await covering_notice(page)
+            closed: list[str] = []
+            seconds = 0.0
+            if click:
+                index = await page.evaluate("(sel) => [...document.querySelectorAll(sel)].indexOf(document.getElementById('nop'))",
+                                            CLICKABLE)
+                button = Candidate(frame=page.main_frame, index=index, text="Nộp hồ sơ trực tuyến", tag="button", href="",
+                                   target="", score=1.0, phrase="nop ho so truc tuyen")
+                t0 = time.monotonic()
+                await session.click(button)
+                seconds = time.monotonic() - t0
+                closed = list(session._notices_closed)
+            shown = await page.inner_text("#out")
+            await context.close()
+            return found, shown, closed, seconds
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("path, says, closer", [("/bootstrap", "THÔNG BÁO", "[Đóng]"),
+                                                ("/plain", "Khảo sát", "[Tôi đã hiểu]")])
+def test_an_announcement_on_arrival_is_closed_before_the_click(pages, path, says, closer):
+    found, shown, closed, _ = _visit(pages + path, click=True)
+    assert found is not None and says in found.text
+    assert shown == "đã bấm"
+    assert len(closed) == 1 and says in closed[0] and closed[0].endswith(closer)
+
+
+def test_a_popup_that_opens_as_the_pointer_comes_is_closed_and_the_click_goes_on(pages):
+    found, shown, closed, seconds = _visit(pages + "/as-the-pointer-comes", click=True)
+    assert found is None  # nothing covered the page when the bot read it
+    assert shown == "đã bấm" and len(closed) == 1 and "Chúc mừng năm mới" in closed[0]
+    assert seconds < Settings().timeouts.step_s / 2  # closed at once, not after the click's time-out
+
+
+@pytest.mark.parametrize("path", ["/confirmation", "/login-modal", "/header-and-chat"])
+def test_a_dialog_that_asks_and_a_fixed_header_are_no_notice(pages, path):
+    found, shown, _, _ = _visit(pages + path, click=False)
+    assert found is None
+    assert shown == ""
+
+
+def test_hidden_dialogs_do_not_stand_in_the_way(pages):
+    found, shown, closed, _ = _visit(pages + "/hidden-modals", click=True)
+    assert found is None and shown == "đã bấm" and closed == []
