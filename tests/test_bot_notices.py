@@ -1,5 +1,6 @@
 """A portal's announcement over the page (issue 14): closed before the bot's click, whether it was there on
-arrival or opened as the pointer came; a dialog that asks something, and a fixed header, are left alone.
+arrival or opened as the pointer came; a dialog that asks something (a confirmation, a login the flow then
+answers), and a fixed header, are left alone.
 
 Real Chromium against a small page server on 127.0.0.1; the demo world's own notices are walked end to end in
 tests/test_bot_patterns.py.
@@ -16,6 +17,7 @@ from configuration.settings import Settings
 from crawler.bot.finder import CLICKABLE, Candidate
 from crawler.bot.identity import make_citizen
 from crawler.bot.notices import covering_notice
+from crawler.bot import steps
 from crawler.bot.session import Session
 from crawler.browser.launch import chromium, context_options
 from tests.page_server import serve
@@ -62,6 +64,21 @@ PAGES = {
     # Hidden dialogs waiting for their turn, as most Bootstrap portals carry: nothing to close, the click goes on.
     "/hidden-modals": BEHIND + '<div class="modal fade" role="dialog" style="display:none"><p>Đăng nhập</p></div>'
                       '<div class="modal fade" role="dialog" style="display:none"><p>Hướng dẫn</p></div>',
+    # "Đăng nhập" opens a dialog on the same page: the login step answers it, the notice logic must not close it.
+    "/login-dialog": """<header id="tk"><a href="#" id="mo">Đăng nhập</a> | <a href="/dang-ky">Đăng ký</a></header>
+<h1>Đăng ký khai sinh</h1><p>Vui lòng đăng nhập để nộp hồ sơ.</p>
+<div class="modal fade" id="dn" role="dialog" style="display:none;position:fixed;inset:0;background:rgba(0,0,0,.5);z-index:1050">
+<div class="modal-dialog" style="background:#fff;width:420px;margin:80px auto;padding:16px">
+<button type="button" class="close" data-dismiss="modal">&times;</button><h4>Đăng nhập hệ thống</h4>
+<form id="f" onsubmit="return false"><div class="form-group"><label for="u">Tên đăng nhập</label><input id="u" name="username"></div>
+<div class="form-group"><label for="p">Mật khẩu</label><input id="p" type="password" name="password"></div>
+<button type="submit" id="go">Đăng nhập</button></form></div></div>
+<script>
+document.getElementById("mo").onclick = (e) => { e.preventDefault(); document.getElementById("dn").style.display = "block"; };
+document.querySelector("#dn .close").onclick = () => { document.getElementById("dn").style.display = "none"; };
+document.getElementById("go").onclick = () => { if (!document.getElementById("u").value || !document.getElementById("p").value) return;
+  document.getElementById("dn").remove(); document.getElementById("tk").innerHTML = "Xin chào công dân | <a href='/'>Đăng xuất</a>"; };
+</script>""",
     "/header-and-chat": '<header style="position:fixed;top:0;left:0;right:0;height:120px;background:#b71c1c">Cổng DVC</header>'
                         '<div style="position:fixed;right:10px;bottom:10px;width:60px;height:60px" class="popup">Hỗ trợ</div>'
                         + BEHIND.replace("<h1>", '<h1 style="margin-top:300px">'),
@@ -132,3 +149,26 @@ def test_a_dialog_that_asks_and_a_fixed_header_are_no_notice(pages, path):
 def test_hidden_dialogs_do_not_stand_in_the_way(pages):
     found, shown, closed, _ = _visit(pages + "/hidden-modals", click=True)
     assert found is None and shown == "đã bấm" and closed == []
+
+
+def test_a_login_that_opens_as_a_dialog_is_answered_not_closed(pages):
+    settings = Settings()
+
+    async def run() -> tuple[str, dict, list[str]]:
+        async with chromium(settings) as browser:
+            context = await browser.new_context(**context_options(settings))
+            page = await context.new_page()
+            session = Session(page=page, service_name="Đăng ký khai sinh", service_url=pages + "/login-dialog",
+                              settings=settings, recorder=None,  # type: ignore[arg-type]
+                              citizen=make_citizen(settings.identity, "login-dialog"))
+            await session.begin()
+            await session.open(pages + "/login-dialog")
+            await session.settle()
+            result = await steps.login(session)
+            closed = list(session._notices_closed)
+            await context.close()
+            return result.outcome, result.detail, closed
+
+    outcome, detail, closed = asyncio.run(run())
+    assert outcome == "ok" and detail["signs"] == {"logged_in": "dang xuat"} and closed == []
+    assert {f["meaning"] for f in detail["fields"] if f["filled"]} == {"username", "password"}
