@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Frame, Page
 
+from checks.text import fold
 from crawler.bot.words import NOTICE_ASKS, NOTICE_CLOSE
 from crawler.browser.policy import NavigationPolicy, read_frame, usable_frames
 
@@ -30,11 +31,11 @@ LAYERS = ("[role=dialog], [role=alertdialog], [aria-modal=true], dialog[open], .
 MAX_IN_A_ROW = 3   # a portal may stack a survey on its announcement; more is a page that keeps opening them
 GONE_S = 1.0       # a closed notice's fade-out
 
-_FIND = r"""([controls, closeWords, askWords]) => {
+# What covers the page, read in the page: the layers fixed over the viewport's centre and most of its corners, whether
+# they hold a field, and their shown controls (raw words; `_judge` folds and weighs them, as the finder does).
+_FIND = r"""(controls) => {
   const vw = window.innerWidth, vh = window.innerHeight;
   if (!vw || !vh || !document.body) return null;
-  const fold = (s) => (s || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/\u0111/g, 'd')
-    .replace(/\u0110/g, 'd').toLowerCase().replace(/\s+/g, ' ').trim();
   const shown = (el) => {
     const r = el.getBoundingClientRect(), st = getComputedStyle(el);
     return r.width > 0 && r.height > 0 && st.visibility !== 'hidden' && st.display !== 'none';
@@ -59,30 +60,18 @@ _FIND = r"""([controls, closeWords, askWords]) => {
   const fields = 'input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=button])' +
                  ':not([type=submit]):not([type=image]), select, textarea';
   const text = [...layers].map((l) => l.innerText || '').join(' ').replace(/\s+/g, ' ').trim().slice(0, 200);
-  if ([...document.querySelectorAll(fields)].some((f) => inside(f) && shown(f))) return {asks: true, text};
-  const all = [...document.querySelectorAll(controls)];
-  let closer = null, closerText = '', worded = false;  // "Đóng" / "Tôi đã hiểu" before a bare ×
-  for (const [i, el] of all.entries()) {
+  const hasField = [...document.querySelectorAll(fields)].some((f) => inside(f) && shown(f));
+  const found = [];
+  for (const [i, el] of [...document.querySelectorAll(controls)].entries()) {
     if (!inside(el) || !shown(el)) continue;
-    const words = fold(el.innerText || el.value || '');
-    const label = fold(el.getAttribute('aria-label') || el.title || '');
     const href = el.tagName === 'A' ? (el.getAttribute('href') || '') : '';
-    const leaves = href && !href.startsWith('#') && !href.toLowerCase().startsWith('javascript:');
-    const says = words.length > 1 && closeWords.includes(words);
-    const closes = says || closeWords.includes(words) || closeWords.includes(label) || el.hasAttribute('data-dismiss') ||
-      el.hasAttribute('data-bs-dismiss') || el.classList.contains('close') || el.classList.contains('btn-close');
-    if (closes) {
-      if (closer === null || (says && !worded)) {
-        closer = i; worded = says;
-        closerText = (el.innerText || el.value || el.getAttribute('aria-label') || el.title || '').replace(/\s+/g, ' ').trim();
-      }
-      continue;
-    }
-    if (!leaves && askWords.some((w) => words === w || (w.length > 2 && words.startsWith(w + ' ')))) {
-      return {asks: true, text};
-    }
+    found.push({i, words: (el.innerText || el.value || '').replace(/\s+/g, ' ').trim(),
+                label: el.getAttribute('aria-label') || el.title || '',
+                dismiss: el.hasAttribute('data-dismiss') || el.hasAttribute('data-bs-dismiss') ||
+                         el.classList.contains('close') || el.classList.contains('btn-close'),
+                leaves: !!href && !href.startsWith('#') && !href.toLowerCase().startsWith('javascript:')});
   }
-  return closer === null ? {asks: false, text} : {asks: false, text, closer, closerText};
+  return {text, hasField, controls: found};
 }"""
 
 
@@ -101,13 +90,39 @@ async def covering_notice(page: Page, *, policy: NavigationPolicy | None = None,
     """The notice covering a frame of the page, if one does; a dialog that asks something is none."""
     for frame in usable_frames(page, policy):
         try:
-            found = await read_frame(frame, _FIND, [CONTROLS, list(NOTICE_CLOSE), list(NOTICE_ASKS)],
-                                     timeout_s=timeout_s)
+            found = await read_frame(frame, _FIND, CONTROLS, timeout_s=timeout_s)
         except PlaywrightError:
             continue  # a frame that went away or does not answer covers nothing the bot can close
-        if found and not found["asks"] and found.get("closer") is not None:
-            return Notice(frame, int(found["closer"]), str(found["closerText"]), str(found["text"]))
+        notice = _judge(frame, found) if found else None
+        if notice is not None:
+            return notice
     return None
+
+
+def _asks(words: str) -> bool:
+    """Whether a control's folded words answer a question ("Đồng ý", "Hủy", "Nộp hồ sơ"): a short word alone only."""
+    return any(words == w or (len(w) > 2 and words.startswith(w + " ")) for w in NOTICE_ASKS)
+
+
+def _judge(frame: Frame, found: dict) -> Notice | None:
+    """The notice among what covers the frame: nothing to fill, nothing that answers, a control that closes it
+    (a worded "Đóng" / "Tôi đã hiểu" before a bare × or a dismiss attribute)."""
+    if found["hasField"]:
+        return None
+    closer: dict | None = None
+    worded = False
+    for control in found["controls"]:
+        words, label = fold(control["words"]), fold(control["label"])
+        says = len(words) > 1 and words in NOTICE_CLOSE
+        if words in NOTICE_CLOSE or label in NOTICE_CLOSE or control["dismiss"]:
+            if closer is None or (says and not worded):
+                closer, worded = control, says
+        elif not control["leaves"] and _asks(words):
+            return None
+    if closer is None:
+        return None
+    shown = closer["words"] or closer["label"]
+    return Notice(frame, int(closer["i"]), " ".join(str(shown).split()), str(found["text"]))
 
 
 async def close_notices(page: Page, *, policy: NavigationPolicy | None = None, timeout_s: float = 5.0) -> list[str]:
