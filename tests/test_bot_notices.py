@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
+from playwright.async_api import Page
 
 from configuration.settings import Settings
 from crawler.bot.finder import CLICKABLE, Candidate
@@ -91,19 +94,29 @@ def pages():
         yield base
 
 
+@asynccontextmanager
+async def _session_on(url: str, service_name: str = "") -> AsyncIterator[tuple[Page, Session]]:
+    """A session begun as a check begins one, on `url` opened and settled."""
+    settings = Settings()
+    async with chromium(settings) as browser:
+        context = await browser.new_context(**context_options(settings))
+        page = await context.new_page()
+        session = Session(page=page, service_name=service_name, service_url=url, settings=settings,
+                          recorder=None, citizen=make_citizen(settings.identity, "notices"))  # type: ignore[arg-type]
+        await session.begin()
+        await session.open(url)
+        await session.settle()
+        try:
+            yield page, session
+        finally:
+            await context.close()
+
+
 def _visit(url: str, click: bool) -> tuple[object, str, list[str], float]:
     """(the notice found on arrival, #out after clicking the button, what the session closed, the click's seconds)."""
-    settings = Settings()
 
     async def run() -> tuple[object, str, list[str], float]:
-        async with chromium(settings) as browser:
-            context = await browser.new_context(**context_options(settings))
-            page = await context.new_page()
-            session = Session(page=page, service_name="", service_url=url, settings=settings,
-                              recorder=None, citizen=make_citizen(settings.identity, "notices"))  # type: ignore[arg-type]
-            await session.begin()
-            await session.open(url)
-            await session.settle()
+        async with _session_on(url) as (page, session):
             found = await covering_notice(page)
             closed: list[str] = []
             seconds = 0.0
@@ -116,9 +129,7 @@ def _visit(url: str, click: bool) -> tuple[object, str, list[str], float]:
                 await session.click(button)
                 seconds = time.monotonic() - t0
                 closed = list(session._notices_closed)
-            shown = await page.inner_text("#out")
-            await context.close()
-            return found, shown, closed, seconds
+            return found, await page.inner_text("#out"), closed, seconds
 
     return asyncio.run(run())
 
@@ -152,22 +163,10 @@ def test_hidden_dialogs_do_not_stand_in_the_way(pages):
 
 
 def test_a_login_that_opens_as_a_dialog_is_answered_not_closed(pages):
-    settings = Settings()
-
     async def run() -> tuple[str, dict, list[str]]:
-        async with chromium(settings) as browser:
-            context = await browser.new_context(**context_options(settings))
-            page = await context.new_page()
-            session = Session(page=page, service_name="Đăng ký khai sinh", service_url=pages + "/login-dialog",
-                              settings=settings, recorder=None,  # type: ignore[arg-type]
-                              citizen=make_citizen(settings.identity, "login-dialog"))
-            await session.begin()
-            await session.open(pages + "/login-dialog")
-            await session.settle()
+        async with _session_on(pages + "/login-dialog", "Đăng ký khai sinh") as (_, session):
             result = await steps.login(session)
-            closed = list(session._notices_closed)
-            await context.close()
-            return result.outcome, result.detail, closed
+            return result.outcome, result.detail, list(session._notices_closed)
 
     outcome, detail, closed = asyncio.run(run())
     assert outcome == "ok" and detail["signs"] == {"logged_in": "dang xuat"} and closed == []
