@@ -8,6 +8,7 @@ raises a named error where it notices bad input, and `run_cli` only prints it.
 
 from __future__ import annotations
 
+import re
 import sys
 
 import click
@@ -48,6 +49,12 @@ def run_cli(args: list[str] | None = None) -> int:
     except click.Abort:
         errors.print("Đã dừng.")
         return 130
+    except click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()  # a command group called alone: its help is the answer, not an error
+        return 2
+    except click.UsageError as exc:
+        _say(_usage_line(exc))
+        return 2
     except click.ClickException as exc:
         exc.show()
         return 2
@@ -59,6 +66,29 @@ def run_cli(args: list[str] | None = None) -> int:
         _say(str(exc))
         return exc.exit_code
     return 0
+
+
+def _usage_line(exc: click.UsageError) -> str:
+    """Click's own usage error (a missing or unknown argument, a value out of range) as one Vietnamese line that
+    names the argument and where its help is; click's English detail, where there is one, stays in brackets."""
+    command = exc.ctx.command_path if exc.ctx is not None else "kiemtra"
+    helps = f"xem `{command} --help`"
+    if isinstance(exc, click.MissingParameter):
+        name = exc.param.get_error_hint(exc.ctx) if exc.param is not None and exc.ctx is not None else (exc.param_hint or "")
+        return f"{str(name).strip(chr(39))}: thiếu giá trị bắt buộc — {helps}"
+    if isinstance(exc, click.NoSuchOption):
+        maybe = f" (có phải: {', '.join(exc.possibilities)}?)" if exc.possibilities else ""
+        return f"{exc.option_name}: không có tùy chọn này{maybe} — {helps}"
+    if isinstance(exc, click.BadParameter):
+        name = exc.param.get_error_hint(exc.ctx) if exc.param is not None and exc.ctx is not None else (exc.param_hint or "")
+        return f"{str(name).strip(chr(39))}: giá trị không hợp lệ ({exc.message}) — {helps}"
+    unknown = re.match(r"No such command '(.+)'\.", exc.message)
+    if unknown:
+        return f"{unknown.group(1)}: không có lệnh này — {helps}"
+    extra = re.match(r"Got unexpected extra arguments? \((.+)\)", exc.message)
+    if extra:
+        return f"{extra.group(1)}: thừa đối số — {helps}"
+    return f"{command}: cách gọi không đúng ({exc.message}) — {helps}"
 
 
 def _say(message: str) -> None:
