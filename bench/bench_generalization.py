@@ -6,7 +6,7 @@ crawl would: the second service of a portal meets the account the first one made
 A service is right when its level and mode equal the answer key; the Decree 42 class is counted
 apart, where the verdict carries one.
 
-    .venv/bin/python bench/bench_generalization.py [--styles D,E,F] [--behaviour notice_modal] [--verbose]
+    .venv/bin/python bench/bench_generalization.py [--styles D,E,F,G] [--behaviour notice_modal] [--verbose]
 
 `--behaviour` keeps the services whose answer key lists that behaviour (of every style, unless `--styles`
 says which): a portal habit added to old styles, such as the announcement laid over a service page.
@@ -64,13 +64,14 @@ async def run(config_dir: Path, data: Path, key: dict, styles: set[str] | None, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--styles", help="vendor styles to check (A,B,C,P are the old ones); D,E,F unless --behaviour")
+    parser.add_argument("--styles", help="vendor styles to check (A,B,C,P are the old ones); D,E,F,G unless --behaviour")
     parser.add_argument("--behaviour", help="only the services with this behaviour in the answer key")
     parser.add_argument("--verbose", action="store_true", help="one line per service, not only the wrong ones")
     args = parser.parse_args()
     from demoworld import start_world
+    from demoworld.answer_key import NEW_STYLES
 
-    chosen = args.styles if args.styles is not None else (None if args.behaviour else "D,E,F")
+    chosen = args.styles if args.styles is not None else (None if args.behaviour else ",".join(NEW_STYLES))
     styles = None if chosen is None else {s.strip().upper() for s in chosen.split(",") if s.strip()}
     world = start_world(base_port=0)
     scratch = Path(tempfile.mkdtemp(prefix="kiemtra-bench-"))

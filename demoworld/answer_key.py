@@ -8,9 +8,13 @@ from demoworld.sites.hostile import PATHS as HOSTILE_PATHS
 VENDOR_TAGS = {"A": ["server_rendered"], "B": ["spa", "nfd"], "C": ["iframe"], "P": ["portal_hosted"],
                "D": ["wizard", "confirmation_page", "table_form", "cccd_unique", "delivery_select", "terms_checkbox"],
                "E": ["cross_host_iframe", "nested_frames", "login_returns_home", "gateway_return"],
-               "F": ["hover_menu", "js_tracking", "my_dossiers", "level_badge", "short_receipt_code"]}
+               "F": ["hover_menu", "js_tracking", "my_dossiers", "level_badge", "short_receipt_code"],
+               "G": ["click_menu", "login_by_id_number", "login_lands_on_dashboard", "readonly_date_picker", "script_combobox",
+                     "styled_checkbox", "link_submit", "success_dialog", "icon_search", "cccd_unique", "cascading_lists"],
+               "H": ["hash_routes", "placeholder_only_fields", "login_dialog", "alert_on_register", "tabbed_wizard", "card_radios",
+                     "drop_zone", "confirm_before_submit", "toast", "payment_popup"]}
 # The styles built after the bot (issue 14): the honest measure of how it generalizes.
-NEW_STYLES = ("D", "E", "F")
+NEW_STYLES = ("D", "E", "F", "G", "H")
 PORTAL_ALWAYS = ["intro", "organisation", "functions", "leaders", "news", "direction", "schedule", "law_dissemination",
                  "strategy", "documents", "document_search", "projects", "consultation", "directory", "contact", "search",
                  "sitemap_text", "robots_txt", "rss", "print_save", "qa", "feedback", "links_other_bodies", "viewport", "footer_info",

@@ -31,7 +31,8 @@ def service_path(svc: Service, vendor: str) -> str:
     return {"A": f"thu-tuc/{svc.ref}", "B": f"dich-vu-cong/{svc.ref}",
             "C": f"dichvucong/chitiet?id={svc.ref}", "P": f"dich-vu-cong/thu-tuc/{svc.ref}",
             "D": f"TTHC/ChiTiet?maTTHC={svc.ref}", "E": f"thu-tuc-hanh-chinh/{svc.ref}",
-            "F": f"dichvucong/chi-tiet/{svc.ref}"}[vendor]
+            "F": f"dichvucong/chi-tiet/{svc.ref}", "G": f"dvc/thu-tuc/{svc.ref}",
+            "H": f"#/thu-tuc/{svc.ref}"}[vendor]
 
 
 def service_url(data: WorldData, urls: dict[str, str], dead_base: str, svc: Service) -> str:

@@ -22,7 +22,8 @@ class Agency:
     name: str
     english_name: str
     group: str
-    vendor: str  # A: server-rendered, B: SPA, C: iframe, D: wizard, E: cross-host frames, F: hover menu, P: on the portal
+    vendor: str  # A: server-rendered, B: SPA, C: iframe, D: wizard, E: cross-host frames, F: hover menu, G: component kit,
+    # H: hash-routed single page, P: on the portal
     code: str
     address: str
     phone: str

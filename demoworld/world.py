@@ -16,7 +16,7 @@ from demoworld.config_writer import write_configs
 from demoworld.context import Ctx
 from demoworld.layout import service_url, site_names, urls_for
 from demoworld.model import load_world_data
-from demoworld.sites import csdl, index, mail, pay, portal, sso, vendor_a, vendor_b, vendor_c, vendor_d, vendor_e, vendor_f
+from demoworld.sites import csdl, index, mail, pay, portal, sso, vendor_a, vendor_b, vendor_c, vendor_d, vendor_e, vendor_f, vendor_g, vendor_h
 from demoworld.state import WorldState
 
 
@@ -79,6 +79,10 @@ class World:
                 apps[f"dvc:{a.id}"], apps[f"egov:{a.id}"] = vendor_e.build(ctx, a)
             elif a.vendor == "F":
                 apps[f"dvc:{a.id}"] = vendor_f.build(ctx, a)
+            elif a.vendor == "G":
+                apps[f"dvc:{a.id}"] = vendor_g.build(ctx, a)
+            elif a.vendor == "H":
+                apps[f"dvc:{a.id}"] = vendor_h.build(ctx, a)
         return apps
 
     def start(self) -> "World":

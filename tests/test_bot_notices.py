@@ -10,20 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import pytest
-from playwright.async_api import Page
 
 from configuration.settings import Settings
 from crawler.bot.finder import CLICKABLE, Candidate
-from crawler.bot.identity import make_citizen
 from crawler.bot.notices import covering_notice
 from crawler.bot import steps
-from crawler.bot.session import Session
-from crawler.browser.launch import chromium, context_options
-from tests.page_server import serve
+from tests.page_server import serve, session_on
 
 BEHIND = '<h1>Đăng ký khai sinh</h1><button id="nop">Nộp hồ sơ trực tuyến</button><p id="out"></p>' \
          '<script>document.getElementById("nop").onclick = () => { document.getElementById("out").textContent = "đã bấm"; };</script>'
@@ -94,29 +88,11 @@ def pages():
         yield base
 
 
-@asynccontextmanager
-async def _session_on(url: str, service_name: str = "") -> AsyncIterator[tuple[Page, Session]]:
-    """A session begun as a check begins one, on `url` opened and settled."""
-    settings = Settings()
-    async with chromium(settings) as browser:
-        context = await browser.new_context(**context_options(settings))
-        page = await context.new_page()
-        session = Session(page=page, service_name=service_name, service_url=url, settings=settings,
-                          recorder=None, citizen=make_citizen(settings.identity, "notices"))  # type: ignore[arg-type]
-        await session.begin()
-        await session.open(url)
-        await session.settle()
-        try:
-            yield page, session
-        finally:
-            await context.close()
-
-
 def _visit(url: str, click: bool) -> tuple[object, str, list[str], float]:
     """(the notice found on arrival, #out after clicking the button, what the session closed, the click's seconds)."""
 
     async def run() -> tuple[object, str, list[str], float]:
-        async with _session_on(url) as (page, session):
+        async with session_on(url) as (page, session):
             found = await covering_notice(page)
             closed: list[str] = []
             seconds = 0.0
@@ -164,7 +140,7 @@ def test_hidden_dialogs_do_not_stand_in_the_way(pages):
 
 def test_a_login_that_opens_as_a_dialog_is_answered_not_closed(pages):
     async def run() -> tuple[str, dict, list[str]]:
-        async with _session_on(pages + "/login-dialog", "Đăng ký khai sinh") as (_, session):
+        async with session_on(pages + "/login-dialog", "Đăng ký khai sinh") as (_, session):
             result = await steps.login(session)
             return result.outcome, result.detail, list(session._notices_closed)
 

@@ -1,10 +1,10 @@
 """The portal habits of issue 14, each walked end to end in a real Chromium against the demo world.
 
-The three vendor styles D, E, F, and the announcement laid over a service page (A, D), were built before the
+The vendor styles D, E, F, G, H, and the announcement laid over a service page (A, D), were built before the
 bot learnt them (bench/bench_generalization.py gives the before/after figures). Each test checks one service
 the way a crawl does and reads, from the stored steps, that the verdict came from what the bot did there: a
 wizard walked to its confirmation page, an account reused, a frame on another host, a hover menu, a
-script-drawn result, a notice closed.
+script-drawn result, a notice closed, a component kit's lists, calendars and ticks, a browser's dialogs and windows.
 """
 
 from __future__ import annotations
@@ -152,3 +152,52 @@ def test_an_announcement_over_the_service_page_is_closed_and_named(checker, answ
         assert len(closed) == 1 and "THÔNG BÁO" in closed[0]
     assert seen["bac-ninh-006"][1]["start_submission"]["notices_closed"][0].endswith("[Đóng]")
     assert seen["quang-ninh-002"][1]["start_submission"]["notices_closed"][0].endswith("[Tôi đã hiểu]")
+
+
+def test_a_component_kit_portal_click_menu_calendars_script_lists_styled_ticks_and_link_sends(checker, answer_key, world):
+    """Vendor G: its account menu opens on a click, its dates are chosen in calendars (read-only fields), its
+    choices are script-drawn lists, its ticks are drawn over invisible boxes, its forms are sent by a link, the
+    citizen signs in with the identification number and lands on "Trang cá nhân", the fee is paid after choosing
+    a channel, and its tracking search button is an icon."""
+    ids = ("lam-dong-001", "lam-dong-002")
+    seen = checker(*ids)
+    for service_id in ids:
+        verdict, _ = seen[service_id]
+        assert (verdict.level, verdict.mode, verdict.decree42) == truth(answer_key, service_id), service_id
+    steps = seen["lam-dong-001"][1]
+    by_name = {f["name"]: f for f in steps["register"]["fields"]}
+    assert by_name["NgaySinh"]["set_by_script"] and by_name["DongY"]["filled"]
+    assert by_name["Giới tính *"]["chose"] == "Nam"
+    sent = {f["name"]: f for form in steps["submit"]["forms"] for f in form["fields"]}
+    assert "bưu chính" in sent["Hình thức nhận kết quả *"]["chose"] and sent["NgayCap"]["set_by_script"]
+    assert steps["submit"]["moves"][0]["clicked"]["href"] == "javascript:void(0)"
+    assert urlsplit(steps["login"]["landed"]).path == "/ca-nhan"
+    assert steps["track"]["via"] == "search" and steps["track"]["code_shown"]
+    assert urlsplit(steps["pay"]["gateway"]).netloc == urlsplit(world.urls["pay"]).netloc
+    again = seen["lam-dong-002"][1]
+    assert again["register"]["reused_account"] and again["login"]["reused_account"]
+    assert {f["name"]: f for form in again["submit"]["forms"] for f in form["fields"]}["Hình thức nhận kết quả *"]["chose"] \
+        .startswith("Nhận kết quả trực tiếp")
+
+
+def test_a_hash_routed_single_page_portal_with_browser_dialogs_tabs_and_a_payment_window(checker, answer_key, world):
+    """Vendor H: every view is a hash route of one page; fields have placeholders only; the login is a dialog over
+    the submission with a link to register; registration answers with an alert, the wizard's tabs end on a button
+    that asks the browser's confirm; the delivery is a row of cards; the gateway opens in a window of its own."""
+    ids = ("nghe-an-001", "nghe-an-002")
+    seen = checker(*ids)
+    for service_id in ids:
+        verdict, _ = seen[service_id]
+        assert (verdict.level, verdict.mode, verdict.decree42) == truth(answer_key, service_id), service_id
+    steps = seen["nghe-an-001"][1]
+    assert urlsplit(answer_key["services"]["nghe-an-001"]["url"]).fragment == urlsplit(steps["open"]["final_url"]).fragment
+    assert {(d["type"], d["answer"]) for d in steps["register"]["dialogs"]} == {("alert", "accept")}
+    assert urlsplit(steps["login"]["landed"]).fragment.startswith("/nop-ho-so/")      # the dialog, then the wizard
+    assert [(d["type"], d["answer"]) for d in steps["submit"]["dialogs"]] == [("confirm", "accept")]
+    sent = [f for form in steps["submit"]["forms"] for f in form["fields"]]
+    assert {f["label"] for f in sent} >= {"Họ và tên người nộp", "Số CCCD"}               # read from placeholders
+    assert any(f.get("chose") == "Nhận kết quả trực tuyến" for f in sent)
+    assert steps["submit"]["receipt"] in urlsplit(steps["submit"]["dossier_url"]).fragment
+    assert len(steps["pay"]["windows_followed"]) == 1
+    assert urlsplit(steps["pay"]["gateway"]).netloc == urlsplit(world.urls["pay"]).netloc
+    assert seen["nghe-an-002"][1]["login"]["reused_account"]

@@ -24,7 +24,19 @@ from crawler.browser.policy import read_frame, usable_frames
 CLICKABLE = ("a, button, input[type=submit], input[type=button], input[type=image], [role=button], "
              "[role=link], [onclick]")
 
-_COLLECT = r"""(sel) => Array.from(document.querySelectorAll(sel)).map((el, i) => {
+# What opens a menu on a click: the ARIA and the kits' own marks (Bootstrap 3–5's data-toggle, .dropdown-toggle).
+MENU_TOGGLES = "[aria-haspopup], [aria-expanded], [data-toggle], [data-bs-toggle], .dropdown-toggle"
+MENU_HOVER_MS = 300   # a script-shown hover menu draws within a frame or two; a click menu never does
+MENU_OPEN_MS = 1000
+
+_COLLECT = r"""(sel) => {
+// A form without <form> (a script sends it): the nearest box, below the page itself, that holds two fields or more.
+const withFields = (el) => {
+  for (let up = el.parentElement, depth = 0; up && up !== document.body && depth < 5; up = up.parentElement, depth++)
+    if (up.querySelectorAll('input:not([type=hidden]), select, textarea').length >= 2) return true;
+  return false;
+};
+return Array.from(document.querySelectorAll(sel)).map((el, i) => {
   const r = el.getBoundingClientRect();
   const st = window.getComputedStyle(el);
   const visible = r.width > 0 && r.height > 0 && st.visibility !== 'hidden' && st.display !== 'none';
@@ -38,11 +50,21 @@ _COLLECT = r"""(sel) => Array.from(document.querySelectorAll(sel)).map((el, i) =
       menu = b.width > 0 && b.height > 0 && window.getComputedStyle(up).visibility !== 'hidden';
     }
   }
-  return {i, visible, text: text.slice(0, 200), tag: el.tagName.toLowerCase(), href: el.getAttribute('href') || '',
-          target: el.getAttribute('target') || '', title: el.getAttribute('title') || '',
+  // Under a dialog or a layer: a person reaches the dialog's own controls, not what lies beneath it.
+  let covered = false;
+  if (visible) {
+    const x = r.left + r.width / 2, y = r.top + r.height / 2;
+    const hit = x >= 0 && y >= 0 && x < innerWidth && y < innerHeight ? document.elementFromPoint(x, y) : null;
+    covered = hit !== null && hit !== el && !el.contains(hit) && !hit.contains(el);
+  }
+  return {i, visible, covered, text: text.slice(0, 200), tag: el.tagName.toLowerCase(), href: el.getAttribute('href') || '',
+          target: el.getAttribute('target') || '', title: el.getAttribute('title') || el.getAttribute('aria-label') || '',
           menu, disabled: !!el.disabled, button: el.tagName === 'BUTTON' || el.tagName === 'INPUT' ||
-          el.getAttribute('role') === 'button', in_form: !!el.closest('form')};
-})"""
+          el.getAttribute('role') === 'button' || el.hasAttribute('onclick') ||
+          (el.tagName === 'A' && /^(javascript:.*|#!?|)$/i.test((el.getAttribute('href') || '').trim())),
+          in_form: !!el.closest('form') || withFields(el)};
+});
+}"""
 
 
 @dataclass(frozen=True)
@@ -67,18 +89,31 @@ class Candidate:
         return {**shown, "hover_menu": True} if self.hidden else shown
 
     async def reveal(self) -> None:
-        """Hover the nearest visible ancestor of a control hidden in a hover menu."""
+        """Open the menu a hidden control lives in: hover its nearest visible ancestor, as a person moves the
+        pointer over "Tài khoản ▾"; a menu that stays shut opens on a click of its toggle (a dropdown)."""
         if not self.hidden:
             return
         ancestor = self.locator.locator("xpath=..")
-        for _ in range(4):
-            try:
+        try:
+            for _ in range(4):
                 if await ancestor.is_visible():
                     await ancestor.hover(timeout=3000)
+                    if not await self._shown(MENU_HOVER_MS):
+                        toggle = ancestor.locator(MENU_TOGGLES).filter(visible=True).first
+                        if await toggle.count():
+                            await toggle.click(timeout=3000)
+                            await self._shown(MENU_OPEN_MS)
                     return
-            except PlaywrightError:
-                return
-            ancestor = ancestor.locator("xpath=..")
+                ancestor = ancestor.locator("xpath=..")
+        except PlaywrightError:
+            return
+
+    async def _shown(self, timeout_ms: float) -> bool:
+        try:
+            await self.locator.wait_for(state="visible", timeout=timeout_ms)
+        except PlaywrightError:
+            return False
+        return True
 
 
 def score(text: str, phrases: Iterable[str]) -> tuple[float, str]:
@@ -101,7 +136,8 @@ async def candidates(page: Page, intent: str, *, phrases: Iterable[str] | None =
                      exclude: Iterable[str] = (), buttons: bool = False) -> list[Candidate]:
     """Visible, enabled candidates for `intent` in every frame, best first.
 
-    `buttons` keeps only what sends a form (buttons, submit inputs): a header link with the same
+    `buttons` keeps only what sends a form (buttons, submit inputs, and the links and boxes a script makes
+    act as one: "javascript:void(0)", "#", an onclick): a header link that goes somewhere with the same
     words ("Đăng ký") must not win over the form's own button.
     """
     wanted = list(phrases or INTENTS[intent])
@@ -116,12 +152,14 @@ async def candidates(page: Page, intent: str, *, phrases: Iterable[str] | None =
             hidden = not item["visible"]
             if (hidden and (buttons or not item["menu"])) or item["disabled"] or (buttons and not item["button"]):
                 continue
-            text = item["text"] or item["title"]
+            # An icon's glyph ("🔍", "»") says nothing: its title or ARIA label does ("Tra cứu").
+            text = item["text"] if fold_words(item["text"]) or not item["title"] else item["title"]
             value, phrase = score(text, wanted)
             if value <= 0 or any(x and x in fold_words(text) for x in excluded):
                 continue
             value += 3 if item["in_form"] else 0  # the form's own control beats the menu's namesake
             value -= 50 if hidden else 0         # a hover menu's entry only when nothing visible says it
+            value -= 40 if item["covered"] else 0  # beneath a dialog: the dialog's own control first
             found.append(Candidate(frame, item["i"], text, item["tag"], item["href"], item["target"], value, phrase, hidden))
     found.sort(key=lambda c: -c.score)
     return found

@@ -7,26 +7,29 @@ left empty: the bot never tries to defeat them.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Frame, Page
+from playwright.async_api import Frame, Locator, Page
 
 from checks.text import fold_words
+from crawler.bot.choices import best_choice, choose_in_lists, delivery_rank, set_by_script
 from crawler.bot.identity import Citizen, test_document
 from crawler.browser.policy import read_frame, usable_frames
 
 FIELDS = "input:not([type=hidden]), select, textarea"
+CASCADE_S = 2.0   # how long a lower list may take to receive its options once the one above it is chosen
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")   # "diaChiThuongTru" → "dia Chi Thuong Tru"
 
 _COLLECT = """(sel) => Array.from(document.querySelectorAll(sel)).map((el, i) => {
   const r = el.getBoundingClientRect();
   const st = window.getComputedStyle(el);
   const fileInput = el.type === 'file';
-  const visible = (r.width > 0 && r.height > 0 && st.visibility !== 'hidden' && st.display !== 'none') || fileInput;
+  let visible = (r.width > 0 && r.height > 0 && st.visibility !== 'hidden' && st.display !== 'none') || fileInput;
   let label = '';
   if (el.id) { const l = document.querySelector('label[for="' + CSS.escape(el.id) + '"]'); if (l) label = l.innerText; }
   if (!label && el.closest('label')) label = el.closest('label').innerText;
@@ -45,12 +48,27 @@ _COLLECT = """(sel) => Array.from(document.querySelectorAll(sel)).map((el, i) =>
         range.setEndBefore(el);
       }
       label = range.toString().replace(/\\s+/g, ' ').trim().slice(-120);
-    } else if (box) label = (box.innerText || '').slice(0, 120);
+    } else if (box) label = (box.innerText || '').replace(el.tagName === 'SELECT' ? el.innerText : '', '').slice(0, 120);
   }
   const options = el.tagName === 'SELECT' ? Array.from(el.options).map(o => [o.value, o.text]) : [];
+  // A tick drawn by the page over its real box (opacity 0, or covered by its label's drawing): a person clicks
+  // what they see there; the real box is only reached through its label when it takes no room at all.
+  let styled = false;
+  if (el.type === 'checkbox' || el.type === 'radio') {
+    if (visible) {
+      const x = r.left + r.width / 2, y = r.top + r.height / 2;
+      const hit = (x >= 0 && y >= 0 && x < innerWidth && y < innerHeight) ? document.elementFromPoint(x, y) : el;
+      styled = st.opacity === '0' || (hit !== null && hit !== el && !el.contains(hit));
+    } else {
+      const tag = (el.id && document.querySelector('label[for="' + CSS.escape(el.id) + '"]')) || el.closest('label');
+      const b = tag ? tag.getBoundingClientRect() : null;
+      if (b && b.width > 0 && b.height > 0) { styled = true; visible = true; }
+    }
+  }
   return {i, visible, tag: el.tagName.toLowerCase(), type: (el.type || '').toLowerCase(), name: el.name || '',
           id: el.id || '', placeholder: el.placeholder || '', label: label.trim(), required: !!el.required,
-          value: el.value || '', checked: !!el.checked, options, disabled: !!el.disabled || !!el.readOnly};
+          value: el.value || '', checked: !!el.checked, options, disabled: !!el.disabled, readonly: !!el.readOnly,
+          styled, role: el.getAttribute('role') || ''};
 })"""
 
 # (meaning, folded hints) in order: the first hint found in a field's words decides it.
@@ -132,26 +150,6 @@ def value_for(meaning: str, item: dict[str, Any], citizen: Citizen, receipt: str
     return "Nội dung kê khai kiểm tra"
 
 
-# How a choice of the result's delivery reveals the level: online first, then by post, then the rest.
-_DELIVERY = (("truc tuyen", "ban dien tu", "ket qua dien tu", "qua mang", "online"), ("buu chinh", "buu dien", "tai nha"))
-
-
-def delivery_rank(text: str) -> int:
-    """0 for a result returned online, 1 by post, 2 anything else (in person, or not about delivery)."""
-    words = f" {fold_words(text)} "
-    for rank, phrases in enumerate(_DELIVERY):
-        if any(f" {phrase} " in words for phrase in phrases):
-            return rank
-    return len(_DELIVERY)
-
-
-def best_choice(choices: list[tuple[str, str]]) -> tuple[str, str] | None:
-    """The option a citizen testing the level picks: the most online delivery offered, else the first."""
-    if not choices:
-        return None
-    return min(enumerate(choices), key=lambda pair: (delivery_rank(pair[1][1]), pair[0]))[1]
-
-
 async def fields_in(frame: Frame) -> list[dict[str, Any]]:
     try:
         return [f for f in await read_frame(frame, _COLLECT, FIELDS) if f["visible"] and not f["disabled"]]
@@ -164,35 +162,43 @@ async def fill_form(page: Page, citizen: Citizen, *, receipt: str | None = None,
     report = FormReport()
     for frame in usable_frames(page):
         radio_groups: set[str] = set()
+        waiting: list[dict[str, Any]] = []
         items = await fields_in(frame)
         for item in items:
             meaning = meaning_of(item)
             target = frame.locator(FIELDS).nth(item["i"])
-            shown = {"name": item["name"] or item["id"], "label": item["label"][:60], "meaning": meaning}
+            shown = {"name": item["name"] or item["id"], "label": (item["label"] or item["placeholder"])[:60], "meaning": meaning}
             if meaning in ("captcha", "otp"):
                 report.blockers.append(meaning)
                 report.fields.append({**shown, "filled": False})
                 continue
+            if item["role"] == "combobox" or (item["readonly"] and (item["value"] or meaning not in ("date", "birth_date"))):
+                continue  # a script-drawn list (chosen below), or a value the portal wrote itself
             try:
-                if item["type"] == "file":
+                if item["readonly"]:
+                    written = value_for(meaning, item, citizen, receipt) or ""
+                    shown["set_by_script"] = True  # its calendar cannot be typed into: the date is written as it would
+                    if not await set_by_script(target, written, timeout_ms):
+                        raise PlaywrightError("trường ngày chỉ đọc không nhận giá trị")
+                elif item["type"] == "file":
                     await target.set_input_files(test_document(), timeout=timeout_ms)  # type: ignore[arg-type]
                     report.uploaded += 1
                 elif item["tag"] == "select":
-                    choices = [(value, text) for value, text in item["options"] if value and fold_words(text) not in ("", "chon")]
-                    best = best_choice(choices)
-                    if best is not None and (not item["value"] or best[0] != item["value"] and delivery_rank(best[1]) < 2):
-                        await target.select_option(best[0], timeout=timeout_ms)
-                        shown["chose"] = best[1][:80]
+                    chose = await _select(target, item, timeout_ms)
+                    if chose is not None:
+                        shown["chose"] = chose
+                    elif not _options(item):
+                        waiting.append(shown)  # a lower list of a cascade (Tỉnh → Huyện → Xã), filled once it has options
                 elif item["type"] == "checkbox":
                     if not item["checked"]:
-                        await target.check(timeout=timeout_ms)
+                        await tick(frame, item, timeout_ms)
                 elif item["type"] == "radio":
                     if item["name"] in radio_groups:
                         continue
                     radio_groups.add(item["name"])
-                    group = [f for f in items if f["type"] == "radio" and f["name"] == item["name"]]
-                    best = best_choice([(str(f["i"]), f["label"]) for f in group]) or (str(item["i"]), item["label"])
-                    await frame.locator(FIELDS).nth(int(best[0])).check(timeout=timeout_ms)
+                    group = {str(f["i"]): f for f in items if f["type"] == "radio" and f["name"] == item["name"]}
+                    best = best_choice([(k, f["label"]) for k, f in group.items()]) or (str(item["i"]), item["label"])
+                    await tick(frame, group.get(best[0], item), timeout_ms)
                     shown["chose"] = best[1][:80]
                 elif item["type"] in ("submit", "button", "image", "reset"):
                     continue
@@ -204,5 +210,59 @@ async def fill_form(page: Page, citizen: Citizen, *, receipt: str | None = None,
             except PlaywrightError as error:
                 report.fields.append({**shown, "filled": False, "error": str(error).splitlines()[0][:200]})
                 continue
-            report.fields.append({**shown, "filled": True})
+            shown["filled"] = True
+            report.fields.append(shown)   # itself: a list still waiting for its options is completed in place
+        await _cascade(frame, items, waiting, timeout_ms)
+        report.fields += await choose_in_lists(frame, timeout_ms)
     return report
+
+
+def _options(item: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(value, text) for value, text in item["options"] if value and fold_words(text) not in ("", "chon")]
+
+
+async def _select(target: Locator, item: dict[str, Any], timeout_ms: float) -> str | None:
+    """Choose in a native list: the most online delivery, else the first real option; None when nothing was chosen."""
+    best = best_choice(_options(item))
+    if best is None or (item["value"] and (best[0] == item["value"] or delivery_rank(best[1]) == 2)):
+        return None
+    await target.select_option(best[0], timeout=timeout_ms)
+    return best[1][:80]
+
+
+async def _cascade(frame: Frame, items: list[dict[str, Any]], waiting: list[dict[str, Any]], timeout_ms: float) -> None:
+    """Fill the lists that had no options when the form was read, as each one's options arrive (chosen above)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + CASCADE_S
+    by_name = {item["name"] or item["id"]: item for item in items}
+    while waiting and loop.time() < deadline:
+        await asyncio.sleep(0.1)
+        now = {f["name"] or f["id"]: f for f in await fields_in(frame) if f["tag"] == "select"}
+        for shown in list(waiting):
+            item = now.get(shown["name"])
+            if item is None or not _options(item):
+                continue
+            waiting.remove(shown)
+            try:
+                chose = await _select(frame.locator(FIELDS).nth(by_name.get(shown["name"], item)["i"]), item, timeout_ms)
+            except PlaywrightError as error:
+                shown.update(filled=False, error=str(error).splitlines()[0][:200])
+                continue
+            if chose is not None:
+                shown["chose"] = chose
+            deadline = loop.time() + CASCADE_S  # the next list down starts its own fetch now
+
+
+async def tick(frame: Frame, item: dict[str, Any], timeout_ms: float) -> None:
+    """Tick a box or a round choice as a person would: where it is drawn, or by its label when the real one takes
+    no room; Playwright's own check otherwise (it waits for the box to take clicks)."""
+    target = frame.locator(FIELDS).nth(item["i"])
+    if not item["styled"]:
+        await target.check(timeout=timeout_ms)
+    elif await target.is_visible():
+        await target.check(force=True, timeout=timeout_ms)   # the click lands on the drawing over it, as a person's would
+    else:
+        label = frame.locator(f'label[for="{item["id"]}"]') if item["id"] else target.locator("xpath=ancestor::label")
+        await label.first.click(position={"x": 4, "y": 6}, timeout=timeout_ms)  # its start, not a link inside its words
+        if not await target.is_checked():
+            raise PlaywrightError("ô đánh dấu không nhận lượt bấm")

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from playwright.async_api import Dialog, Page, Request, Response
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page, Request, Response
 
 from checks.recognition import ASSISTED_GATES
 from checks.text import contains_any, fold_words
 from configuration.settings import Settings
-from crawler.bot import finder
+from crawler.bot import dialogs, finder
 from crawler.bot.identity import Citizen, redact
 from crawler.bot.notices import LAYERS, close_notices
 from crawler.bot.words import SIGNS
@@ -31,6 +31,8 @@ from crawler.browser.navigate import HostLimiter, goto, translate
 from crawler.browser.policy import NavigationPolicy, leave_refused, read_frame, usable_frames
 from crawler.browser.recorder import StepRecorder
 from kiemtra.errors import BlockedByPolicy, PageStalled, VisitError
+
+LATE_WINDOW_S = 2.0   # a window opened by a click's handler after its own request: a gateway's address fetched first
 
 _RECEIPT = re.compile(r"(?:ma so ho so|ma ho so|so bien nhan|ma bien nhan|so ho so|ma tra cuu|ma giao dich ho so)"
                       r"\s*[:：]?\s*([A-Za-z0-9][A-Za-z0-9.\-/_]{5,})", re.IGNORECASE)
@@ -146,6 +148,10 @@ class Session:
     untouched: bool = field(default=False, repr=False)    # the page is as `open` left it: nothing clicked since
     _watching: bool = field(default=False, repr=False)
     _notices_closed: list[str] = field(default_factory=list, repr=False)
+    _dialogs: list[dict[str, Any]] = field(default_factory=list, repr=False)     # the browser's own, as answered
+    _windows: list[Page] = field(default_factory=list, repr=False)               # opened by the page's scripts
+    _windows_followed: list[str] = field(default_factory=list, repr=False)
+    _windows_at_click: int = field(default=0, repr=False)
 
     def __post_init__(self) -> None:
         self._watch()  # from the first navigation on: a single-page app's first fetch must be waited for
@@ -171,12 +177,62 @@ class Session:
         return response
 
     async def begin(self) -> None:
-        """Ready the page for the first step: its documents keep their last DOM change, and an announcement that
-        appears while the bot acts (a popup shown a moment after the load) is closed before the action goes on."""
+        """Ready the page for the first step: its documents keep their last DOM change, an announcement that
+        appears while the bot acts (a popup shown a moment after the load) is closed before the action goes on,
+        the browser's own dialogs are answered (`crawler/bot/dialogs.py`), and windows its scripts open are seen."""
+        self.page.on("dialog", self._answer)
+        self.page.on("popup", self._opened)
         await self.follow_changes()
         # The first shown layer: Playwright asks its handler's locator to be strict, and a modal comes with its backdrop.
         shown = self.page.locator(LAYERS).filter(visible=True).first
         await self.page.add_locator_handler(shown, self._close_notices_for_playwright, no_wait_after=True)
+
+    def _opened(self, window: Page) -> None:
+        self._windows.append(window)
+
+    def _answer(self, dialog: Dialog) -> None:
+        accept = dialogs.accepts(dialog.type, dialog.message)
+        if len(self._dialogs) < dialogs.KEPT:
+            answer = "accept" if accept else "dismiss"
+            self._dialogs.append({"type": dialog.type, "message": redact(dialog.message[:200], self.citizen), "answer": answer})
+        answered = dialog.accept() if accept else dialog.dismiss()
+        asyncio.ensure_future(answered).add_done_callback(lambda done: done.exception())  # a closed page's: nothing to say
+
+    async def follow_late_window(self, wait_s: float = LATE_WINDOW_S) -> bool:
+        """A window the last click opened only once the page's own request came back (a gateway's address fetched
+        first): waited for a moment, then followed; whether one was."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_s
+        while len(self._windows) <= self._windows_at_click and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        if not await self._follow_window(self._windows_at_click):
+            return False
+        await self.settle()
+        return True
+
+    async def _follow_window(self, since: int) -> bool:
+        """A window the click opened (a payment gateway's, a vendor system's) is followed in this page, as a link to a
+        new window is: its address is taken, the window closed; whether one was followed."""
+        if len(self._windows) <= since:
+            return False
+        self._windows_at_click = len(self._windows)
+        window = self._windows[-1]
+        try:
+            if window.url in ("", "about:blank"):
+                await window.wait_for_url(lambda url: url not in ("", "about:blank"), wait_until="commit",
+                                          timeout=self.settings.timeouts.navigation_s * 1000)
+            address = window.url
+        except PlaywrightError:
+            address = ""
+        try:
+            await asyncio.wait_for(window.close(), self.settings.timeouts.step_s)
+        except (PlaywrightError, asyncio.TimeoutError):
+            pass  # a window that will not close is left to the context's own closing
+        if not address.startswith(("http://", "https://")):
+            return False
+        self._windows_followed.append(address)
+        await self.open(address)  # the navigation policy refuses file:, this machine, internal networks
+        return True
 
     async def _close_notices_for_playwright(self) -> None:
         try:
@@ -296,6 +352,7 @@ class Session:
 
             await self.close_notices()  # a portal's announcement over the page would take the click
             await candidate.reveal()
+            windows = self._windows_at_click = len(self._windows)
             await candidate.locator.click(timeout=self.step_ms)
             clicked_at = asyncio.get_running_loop().time()
             # A script, or a form inside a frame, may start its navigation or its request a moment after the click.
@@ -306,6 +363,9 @@ class Session:
             if not navigated():
                 # The click's handler may still draw: a quiet window from the click. A new document counts its own.
                 self._calm_since = max(self._calm_since, clicked_at)
+            await self.settle()
+            if not await self._follow_window(windows):
+                return
         await self.settle()
 
     async def text(self) -> str:
@@ -343,9 +403,11 @@ class Session:
             if self.policy.withhold_recording and not self.facts.get("recording_withheld"):
                 self.facts["recording_withheld"] = True
                 result.detail["recording_withheld"] = WITHHELD
-        if self._notices_closed:
-            result = StepResult(result.outcome, {**result.detail, "notices_closed": self._notices_closed})
-            self._notices_closed = []
+        for key, seen in (("notices_closed", self._notices_closed), ("dialogs", self._dialogs),
+                          ("windows_followed", self._windows_followed)):
+            if seen:
+                result = StepResult(result.outcome, {**result.detail, key: list(seen)})
+                seen.clear()
         detail = {k: (redact(v, self.citizen) if isinstance(v, str) else v) for k, v in result.detail.items()}
         await self.recorder.record(self.page, name, name, target=target, outcome=result.outcome,
                                    started=started, detail=detail)

@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 
 from checks.text import contains_any
 from crawler.bot import accounts, finder, progress
-from crawler.bot.forms import FormReport, fields_in, fill_form, meaning_of
+from crawler.bot.forms import FIELDS, FormReport, fields_in, fill_form, meaning_of
 from crawler.bot.mailbox import wait_for_link
 from crawler.bot.session import Session, Step, StepResult, find_receipt
 from crawler.browser.policy import read_frame, usable_frames
@@ -277,6 +278,13 @@ async def submit(session: Session) -> StepResult:
         if report.blockers:
             return _blocked(session, report.blockers[0], forms=reports, moves=moves)
         ranked = await progress.ranked_actions(session.page)
+        if not ranked and moves:
+            # Nothing to press, right after a press: its page may still be on its way (a form posting inside a
+            # frame on a loaded machine, the frame between two documents). Settled, it is read once more.
+            await session.settle()
+            if received := await _received(session, reports, moves):
+                return received
+            ranked = await progress.ranked_actions(session.page)
         if not ranked:
             return StepResult("not_found", {"looked_for": "send", "forms": reports, "moves": moves,
                                             "stuck": await progress.stuck_here(session.page, ranked, moves)})
@@ -285,12 +293,8 @@ async def submit(session: Session) -> StepResult:
         after = await progress.snapshot(session.page)
         change = progress.what_changed(before, after)
         moves.append({"clicked": chosen.describe(), "score": chosen.score, "change": change, "url": session.page.url})
-        receipt, where = await _receipt_and_frame(session)
-        if receipt:
-            session.facts["receipt"] = receipt
-            session.facts["dossier_url"] = where
-            return StepResult("ok", {"receipt": receipt, "dossier_url": where, "forms": reports, "moves": moves,
-                                     "signs": await session.signs("submitted")})
+        if received := await _received(session, reports, moves):
+            return received
         refused = await session.signs("identity", "otp")
         if refused:
             return _blocked(session, "identity" if "identity" in refused else "otp", signs=refused, forms=reports, moves=moves)
@@ -301,6 +305,17 @@ async def submit(session: Session) -> StepResult:
     return StepResult("failed", {"forms": reports, "moves": moves, "signs": await session.signs("submitted", "error_page"),
                                  "stuck": await progress.stuck_here(session.page, await progress.ranked_actions(session.page),
                                                                     moves)})
+
+
+async def _received(session: Session, reports: list[dict], moves: list[dict]) -> StepResult | None:
+    """The submission's end when a receipt code shows: it and the dossier's page are kept for the next steps."""
+    receipt, where = await _receipt_and_frame(session)
+    if not receipt:
+        return None
+    session.facts["receipt"] = receipt
+    session.facts["dossier_url"] = where
+    return StepResult("ok", {"receipt": receipt, "dossier_url": where, "forms": reports, "moves": moves,
+                             "signs": await session.signs("submitted")})
 
 
 async def _receipt_and_frame(session: Session) -> tuple[str | None, str]:
@@ -349,8 +364,11 @@ async def track(session: Session) -> StepResult:
         await session.click(candidate)
         report = await fill_form(session.page, session.citizen, receipt=receipt, timeout_ms=session.step_ms)
         button = await finder.find(session.page, "search", buttons=True)
-        if button is not None and any(f["meaning"] == "receipt" and f["filled"] for f in report.fields):
+        typed = any(f["meaning"] == "receipt" and f["filled"] for f in report.fields)
+        if button is not None and typed:
             await session.click(button)
+        elif typed:  # a search box with no button a person can name: they press Enter in it
+            await _press_enter_in_receipt_field(session)
     text = await _text_showing(session, receipt)
     via = "search"
     if receipt not in text or not _status_of(text):
@@ -369,6 +387,15 @@ async def track(session: Session) -> StepResult:
     outcome = "ok" if found_code and status else "failed"
     return StepResult(outcome, {"receipt": receipt, "code_shown": found_code, "status": status, "via": via,
                                 "url": session.page.url, **report.as_detail()})
+
+
+async def _press_enter_in_receipt_field(session: Session) -> None:
+    for frame in usable_frames(session.page):
+        for item in await fields_in(frame):
+            if meaning_of(item) == "receipt":
+                await frame.locator(FIELDS).nth(item["i"]).press("Enter", timeout=session.step_ms)
+                await session.settle()
+                return
 
 
 SEARCH_PAGES = ("tra cuu tinh trang ho so", "tra cuu ho so", "tra cuu ket qua", "theo doi ho so", "tra cuu")
@@ -409,12 +436,26 @@ async def pay(session: Session) -> StepResult:
         # Nothing to pay where the dossier (or the service's page, read at "open") says there is no fee.
         fee_free = bool(await session.signs("fee_free")) or bool(session.facts.get("fee_free"))
         return StepResult("not_found", {"looked_for": "pay", "fee_free": fee_free, "url": session.page.url})
-    start_host = session.host()
+    start_host, dossier_page = session.host(), session.page.url
     await session.click(candidate)
+    # The click left the page where it was: the portal may be opening the gateway in a window of its own, once its
+    # request for the gateway's address comes back; until then the page's own "Thanh toán" is no confirmation.
+    stayed = session.page.url == dossier_page and not await session.follow_late_window()
     gateway = session.page.url
-    confirm = await finder.find(session.page, "confirm_pay", buttons=True)
+    channels: list[dict[str, Any]] = []
+    confirm = await finder.find(session.page, "confirm_pay", buttons=True, exclude=[candidate.text] if stayed else ())
+    for _ in range(PAY_HOPS):
+        # A portal may first ask how to pay ("Chọn kênh thanh toán": PayGov, a bank, a wallet), then send the
+        # citizen on to the gateway: the offered channel is taken as it stands, or the first one.
+        onward = None if confirm is not None else await finder.find(session.page, "next", buttons=True)
+        if onward is None:
+            break
+        channels += (await fill_form(session.page, session.citizen, timeout_ms=session.step_ms)).fields
+        await session.click(onward)
+        gateway = session.page.url
+        confirm = await finder.find(session.page, "confirm_pay", buttons=True)
     if confirm is None:
-        return StepResult("failed", {"gateway": gateway, "reason": "no confirm button"})
+        return StepResult("failed", {"gateway": gateway, "reason": "no confirm button", "fields": channels})
     await session.click(confirm)
     if session.host() != start_host:  # some gateways show a receipt page with a link back
         back = await finder.find(session.page, "next", phrases=("quay lai", "ve trang", "tiep tuc", "hoan tat"))
@@ -424,6 +465,8 @@ async def pay(session: Session) -> StepResult:
     session.facts["paid"] = bool(signs)
     return StepResult("ok" if signs else "failed", {"gateway": gateway, "signs": signs, "url": session.page.url})
 
+
+PAY_HOPS = 2   # pages between the dossier and the gateway's confirmation a portal may put (a channel, a summary)
 
 ONLINE_RESULT = ("nhan ket qua truc tuyen", "tai ket qua dien tu", "tra ket qua truc tuyen", "ket qua dien tu",
                  "nhan ban dien tu", "ban dien tu truc tuyen")

@@ -8,7 +8,8 @@ specific phrases come first: the first phrase found decides how good a candidate
 from __future__ import annotations
 
 INTENTS: dict[str, tuple[str, ...]] = {
-    "register": ("dang ky tai khoan", "tao tai khoan", "dang ky thanh vien", "dang ky nguoi dung", "dang ky"),
+    "register": ("dang ky tai khoan", "tao tai khoan", "dang ky thanh vien", "dang ky nguoi dung", "dang ky ngay",
+                 "dang ky"),
     "login": ("dang nhap", "dang nhap he thong", "sign in", "login"),
     "submit_start": ("nop ho so truc tuyen", "nop truc tuyen", "nop ho so", "thuc hien truc tuyen", "thuc hien",
                      "dang ky truc tuyen", "nop don"),

@@ -104,7 +104,6 @@ async def check_service(browser: Browser, agency: AgencyConfig, service: Service
             await context.tracing.start(screenshots=False, snapshots=False, sources=False,
                                         title=f"{service.id} {run_id}")
         page = await context.new_page()
-        page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.dismiss()))
         citizen = make_citizen(settings.identity, run_id)
         recorder = StepRecorder(store, run_id, capture, secrets=tuple(citizen.secret_values()))
         session = Session(page=page, service_name=service.name, service_url=service.url, settings=settings,

@@ -1,0 +1,137 @@
+"""Choices a page draws itself, made the way a person makes them.
+
+A drop-down list drawn by a script (`role=combobox`, Angular Material's `mat-select`, the options laid
+in a list at the end of the page, the value kept in a hidden field) is opened by a click and one of
+its options clicked, the most online delivery first, as for a `<select>`. A date field that cannot
+be typed into (its calendar writes it) is given the citizen's date as the calendar would: the value
+set and the page told by its input and change events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Frame, Locator
+
+from checks.text import fold_words
+from crawler.browser.policy import read_frame
+
+# What opens a list: the ARIA roles every kit sets, and Angular Material's own element (role=listbox before v15).
+TRIGGERS = "[role=combobox], [aria-haspopup=listbox], mat-select"
+# A list's options: the ARIA role, and the kits that draw theirs without it.
+OPTIONS = ("[role=option], mat-option, .ng-option, .ant-select-item-option, .select2-results__option, "
+           ".el-select-dropdown__item")
+MAX_LISTS = 8            # a form with more script-drawn lists than that is not a citizen's form
+OPEN_MS = 1000           # a list shows its options within a frame or two of the click; a slow one within a second
+
+_TRIGGERS = r"""(sel) => Array.from(document.querySelectorAll(sel)).map((el, i) => {
+  const r = el.getBoundingClientRect(), st = getComputedStyle(el);
+  const visible = r.width > 0 && r.height > 0 && st.visibility !== 'hidden' && st.display !== 'none';
+  const outer = el.parentElement && el.parentElement.closest(sel);  // a kit's input inside its own trigger
+  let label = el.getAttribute('aria-label') || '';
+  const by = el.getAttribute('aria-labelledby');
+  if (!label && by) label = by.split(/\s+/).map(id => (document.getElementById(id) || {}).innerText || '').join(' ');
+  const shown = (el.innerText || el.value || '').replace(/\s+/g, ' ').trim();
+  // Else the nearest <label> around it ("Giới tính *"), else the words of the nearest box that says more than the
+  // list itself; the kit's own prompt inside the list ("Chọn nơi nhận") is not its label.
+  for (let box = el.parentElement, depth = 0; box && depth < 5 && !label; box = box.parentElement, depth++) {
+    const tag = box.querySelector('label');
+    if (tag) label = tag.innerText;
+  }
+  for (let box = el.parentElement, depth = 0; box && depth < 4 && (!label || label.trim() === shown); depth++) {
+    label = (box.innerText || '').replace(shown, '');
+    box = box.parentElement;
+  }
+  // Select2, Chosen, bootstrap-select draw their list beside or around the real <select>, which is filled as one.
+  let native = false;
+  for (let up = el, depth = 0; up && depth < 3 && !native; up = up.parentElement, depth++)
+    native = (up.previousElementSibling && up.previousElementSibling.tagName === 'SELECT') || !!up.querySelector('select');
+  return {i, visible, own: native || el.tagName === 'SELECT',
+          nested: !!outer, label: label.replace(/\s+/g, ' ').trim().slice(0, 120), shown: shown.slice(0, 120),
+          disabled: el.getAttribute('aria-disabled') === 'true' || !!el.disabled};
+})"""
+
+_OPTIONS = r"""(sel) => Array.from(document.querySelectorAll(sel)).map((el, i) => {
+  const r = el.getBoundingClientRect(), st = getComputedStyle(el);
+  return {i, visible: r.width > 0 && r.height > 0 && st.visibility !== 'hidden' && st.display !== 'none',
+          text: (el.innerText || el.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 160),
+          disabled: el.getAttribute('aria-disabled') === 'true' || /\bdisabled\b/.test(el.className || '')};
+})"""
+
+# The page's own value setter, so frameworks that watch it (React, Angular) see the change as typing.
+_SET_VALUE = """(el, value) => {
+  const setter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(el), 'value');
+  if (setter && setter.set) setter.set.call(el, value); else el.value = value;
+  for (const kind of ['input', 'change']) el.dispatchEvent(new Event(kind, {bubbles: true}));
+  el.dispatchEvent(new Event('blur'));
+  return el.value;
+}"""
+
+
+# How a choice of the result's delivery reveals the level: online first, then by post, then the rest.
+_DELIVERY = (("truc tuyen", "ban dien tu", "ket qua dien tu", "qua mang", "online"), ("buu chinh", "buu dien", "tai nha"))
+
+
+def delivery_rank(text: str) -> int:
+    """0 for a result returned online, 1 by post, 2 anything else (in person, or not about delivery)."""
+    words = f" {fold_words(text)} "
+    for rank, phrases in enumerate(_DELIVERY):
+        if any(f" {phrase} " in words for phrase in phrases):
+            return rank
+    return len(_DELIVERY)
+
+
+def best_choice(choices: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """The option a citizen testing the level picks: the most online delivery offered, else the first."""
+    if not choices:
+        return None
+    return min(enumerate(choices), key=lambda pair: (delivery_rank(pair[1][1]), pair[0]))[1]
+
+
+def is_prompt(text: str) -> bool:
+    """Whether a list's text is its prompt ("-- Chọn hình thức --", "Chọn"), not a choice."""
+    words = fold_words(text)
+    return not words or words.startswith("chon") or text.strip().startswith("--")
+
+
+async def set_by_script(target: Locator, value: str, timeout_ms: float) -> bool:
+    """Write a read-only field's value as its calendar would; whether the page kept it."""
+    kept = await target.evaluate(_SET_VALUE, value, timeout=timeout_ms)
+    return bool(kept) and str(kept).strip() == value
+
+
+async def choose_in_lists(frame: Frame, timeout_ms: float) -> list[dict[str, Any]]:
+    """Open every visible script-drawn list of `frame`, choose an option in each; one record per list."""
+    try:
+        triggers = await read_frame(frame, _TRIGGERS, TRIGGERS)
+    except PlaywrightError:
+        return []
+    records: list[dict[str, Any]] = []
+    lists = [t for t in triggers if t["visible"] and not t["own"] and not t["nested"] and not t["disabled"]]
+    for trigger in lists[:MAX_LISTS]:
+        shown = {"name": trigger["label"][:60], "label": trigger["label"][:60], "meaning": "choice"}
+        try:
+            chose = await _choose(frame, frame.locator(TRIGGERS).nth(trigger["i"]), timeout_ms)
+        except PlaywrightError as error:
+            records.append({**shown, "filled": False, "error": str(error).splitlines()[0][:200]})
+            continue
+        records.append({**shown, "filled": chose is not None, **({"chose": chose[:80]} if chose else {"error": "no option"})})
+    return records
+
+
+async def _choose(frame: Frame, trigger: Locator, timeout_ms: float) -> str | None:
+    await trigger.click(timeout=min(timeout_ms, 5000))
+    try:
+        await frame.locator(OPTIONS).filter(visible=True).first.wait_for(state="visible", timeout=OPEN_MS)
+    except PlaywrightError:
+        await frame.page.keyboard.press("Escape")
+        return None
+    options = [o for o in await read_frame(frame, _OPTIONS, OPTIONS) if o["visible"] and not o["disabled"]]
+    best = best_choice([(str(o["i"]), o["text"]) for o in options if not is_prompt(o["text"])])
+    if best is None:
+        await frame.page.keyboard.press("Escape")
+        return None
+    # Chosen again when it already is: a click on an option closes every kit's list, Escape does not close all.
+    await frame.locator(OPTIONS).nth(int(best[0])).click(timeout=min(timeout_ms, 5000))
+    return best[1]
