@@ -2,8 +2,10 @@
 
 Each page copies one kit's habit, not the demo world's markup: a Select2 list over its hidden `<select>`, a list
 whose options carry only a kit's class (ng-select) and keep the value in a hidden field, an iCheck box under the
-kit's own overlay, a Bootstrap 4 tick whose real box sits invisible under its label, a box taking no room at all
-reached by its label, a read-only date field its calendar writes (and one the portal wrote itself, kept), address
+kit's own overlay, a Choices.js list whose real `<select>` is hidden, an Element UI list with no
+role at all, a Bootstrap 4 tick whose real box sits invisible under its label, a box taking no room at all
+reached by its label, a read-only date field its calendar writes (and one the portal wrote itself, kept), a flatpickr date
+shown in a read-only copy, address
 lists whose options arrive once the list above is chosen, and an account menu that opens on a click of its toggle. Real Chromium against a small page server on 127.0.0.1; vendor
 G of the demo world walks the same habits end to end (tests/test_bot_patterns.py).
 """
@@ -97,6 +99,44 @@ function later(upper, lower, names) {
 later('tinh', 'huyen', ['Thành phố Đà Lạt', 'Thành phố Bảo Lộc']); later('huyen', 'xa', ['Phường 1', 'Phường 2']);
 </script>"""
 
+CHOICES_JS = OUT + """<div class="form-group"><label for="kq2">Hình thức nhận kết quả</label>
+<div class="choices" role="combobox" aria-haspopup="true" aria-expanded="false" tabindex="0"><div class="choices__inner">
+<select id="kq2" name="kq2" class="choices__input" hidden tabindex="-1" data-choice="active"><option value="">Chọn</option></select>
+<div class="choices__list choices__list--single"><div class="choices__item choices__placeholder">Chọn</div></div></div>
+<div class="choices__list choices__list--dropdown" style="display:none"><div class="choices__list" role="listbox">
+<div class="choices__item choices__item--choice" data-value="tt">Trực tiếp tại Bộ phận một cửa</div>
+<div class="choices__item choices__item--choice" data-value="bc">Qua dịch vụ bưu chính công ích</div></div></div></div></div>
+<script>
+const box = document.querySelector('.choices'), drop = box.querySelector('.choices__list--dropdown'), real = document.getElementById('kq2');
+box.addEventListener('click', () => { drop.style.display = 'block'; });
+drop.querySelectorAll('.choices__item--choice').forEach(item => item.addEventListener('click', (ev) => {
+  ev.stopPropagation(); real.innerHTML = '<option value="' + item.dataset.value + '" selected>' + item.textContent + '</option>';
+  box.querySelector('.choices__list--single').textContent = item.textContent; drop.style.display = 'none'; say('kq2:' + real.value); }));
+</script>"""
+
+FLATPICKR_ALT = OUT + """<label>Ngày cấp</label><input type="hidden" id="that" name="ngay_cap" class="flatpickr-input">
+<input class="form-control input" placeholder="Chọn ngày" readonly type="text">
+<script>
+// flatpickr's documented instance API on the field it was made on: setDate(date, triggerChange, format).
+document.getElementById('that')._flatpickr = {setDate(value, change, format) {
+  const [d, m, y] = value.split('/'); document.getElementById('that').value = y + '-' + m + '-' + d;
+  document.querySelector('.form-control.input').value = d + ' tháng ' + m + ', ' + y; say('flatpickr:' + format); }};
+</script>"""
+
+ELEMENT_UI = OUT + """<div class="el-form-item"><label class="el-form-item__label">Quốc tịch</label><div class="el-form-item__content">
+<div class="el-select"><div class="el-input"><input type="text" readonly placeholder="Chọn" class="el-input__inner"></div></div>
+</div></div>
+<script>
+document.querySelector('.el-select').addEventListener('click', () => {
+  if (document.querySelector('.el-select-dropdown')) return;
+  const drop = document.createElement('div'); drop.className = 'el-select-dropdown';
+  drop.innerHTML = '<ul><li class="el-select-dropdown__item">Việt Nam</li><li class="el-select-dropdown__item">Lào</li></ul>';
+  drop.querySelectorAll('li').forEach(li => li.onclick = () => {
+    document.querySelector('.el-input__inner').value = li.textContent; drop.remove(); say('quoc_tich:' + li.textContent); });
+  document.body.appendChild(drop);
+});
+</script>"""
+
 CLICK_MENU = """<nav><div class="dropdown"><button type="button" class="dropdown-toggle" aria-expanded="false"
  onclick="const m = this.nextElementSibling; m.style.display = m.style.display === 'block' ? 'none' : 'block'">Tài khoản</button>
 <ul class="dropdown-menu" style="display:none"><li><a href="/dang-ky">Đăng ký</a></li><li><a href="/dang-nhap">Đăng nhập</a></li></ul>
@@ -104,7 +144,7 @@ CLICK_MENU = """<nav><div class="dropdown"><button type="button" class="dropdown
 
 PAGES = {"/select2": SELECT2, "/ng-select": NG_SELECT, "/icheck": ICHECK, "/bootstrap4": BOOTSTRAP4,
          "/hidden-box": HIDDEN_BOX, "/readonly-date": READONLY_DATE, "/click-menu": CLICK_MENU,
-         "/cascade": CASCADE,
+         "/cascade": CASCADE, "/choices-js": CHOICES_JS, "/flatpickr-alt": FLATPICKR_ALT, "/element-ui": ELEMENT_UI,
          "/dang-ky": "<h1>Đăng ký tài khoản</h1>", "/khac": "<h1>Trang khác</h1>"}
 
 
@@ -172,6 +212,23 @@ def test_a_read_only_date_is_written_as_its_calendar_would_and_the_portals_own_v
     assert out == f"ngay_cap:{date};" and len(date) == 10 and date[2] == date[5] == "/"
     assert office == "Sở Tư pháp"
     assert [(f["name"], f.get("set_by_script")) for f in report["fields"]] == [("ngay_cap", True)]
+
+
+@pytest.mark.parametrize("path, said", [("/choices-js", "kq2:bc;"), ("/element-ui", "quoc_tich:Việt Nam;")])
+def test_a_list_whose_real_select_takes_no_room_or_that_has_no_role_is_chosen_where_it_is_drawn(pages, path, said):
+    report, out, _ = _filled(pages + path)
+    assert out == said
+    assert [f["meaning"] for f in report["fields"] if f.get("chose")] == ["choice"]
+
+
+def test_a_flatpickr_date_shown_in_a_read_only_copy_is_written_through_its_own_setter(pages):
+    async def act(page):
+        report = await fill_form(page, make_citizen(Settings().identity, "kits"), timeout_ms=5000)
+        return report.as_detail(), await page.inner_text("#out"), await page.input_value("#that")
+
+    report, out, kept = _on(pages + "/flatpickr-alt", act)
+    assert out == "flatpickr:d/m/Y;" and len(kept) == 10 and kept[4] == kept[7] == "-"
+    assert [f.get("set_by_script") for f in report["fields"]] == [True]
 
 
 def test_cascading_lists_are_each_chosen_once_their_options_arrive(pages):

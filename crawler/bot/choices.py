@@ -17,11 +17,12 @@ from playwright.async_api import Frame, Locator
 from checks.text import fold_words
 from crawler.browser.policy import read_frame
 
-# What opens a list: the ARIA roles every kit sets, and Angular Material's own element (role=listbox before v15).
-TRIGGERS = "[role=combobox], [aria-haspopup=listbox], mat-select"
+# What opens a list: the ARIA roles every kit sets, the older ones' role=listbox on the shown box (Angular Material
+# before v15, Kendo UI), and Element UI's box, which carries no role.
+TRIGGERS = "[role=combobox], [aria-haspopup=listbox], mat-select, span[role=listbox], .el-select"
 # A list's options: the ARIA role, and the kits that draw theirs without it.
 OPTIONS = ("[role=option], mat-option, .ng-option, .ant-select-item-option, .select2-results__option, "
-           ".el-select-dropdown__item")
+           ".el-select-dropdown__item, .choices__item--choice, .k-list .k-item")
 MAX_LISTS = 8            # a form with more script-drawn lists than that is not a citizen's form
 OPEN_MS = 1000           # a list shows its options within a frame or two of the click; a slow one within a second
 
@@ -43,10 +44,13 @@ _TRIGGERS = r"""(sel) => Array.from(document.querySelectorAll(sel)).map((el, i) 
     label = (box.innerText || '').replace(shown, '');
     box = box.parentElement;
   }
-  // Select2, Chosen, bootstrap-select draw their list beside or around the real <select>, which is filled as one.
+  // Select2, Chosen, bootstrap-select draw their list beside or around the real <select>, which is then filled as
+  // one (it still takes room: a pixel, or a transparent box); a <select> that takes none (Choices.js hides its
+  // own) cannot be, and the drawn list is used.
+  const rendered = (s) => !!s && s.tagName === 'SELECT' && s.getBoundingClientRect().width > 0;
   let native = false;
   for (let up = el, depth = 0; up && depth < 3 && !native; up = up.parentElement, depth++)
-    native = (up.previousElementSibling && up.previousElementSibling.tagName === 'SELECT') || !!up.querySelector('select');
+    native = rendered(up.previousElementSibling) || Array.from(up.querySelectorAll('select')).some(rendered);
   return {i, visible, own: native || el.tagName === 'SELECT',
           nested: !!outer, label: label.replace(/\s+/g, ' ').trim().slice(0, 120), shown: shown.slice(0, 120),
           disabled: el.getAttribute('aria-disabled') === 'true' || !!el.disabled};
@@ -61,6 +65,10 @@ _OPTIONS = r"""(sel) => Array.from(document.querySelectorAll(sel)).map((el, i) =
 
 # The page's own value setter, so frameworks that watch it (React, Angular) see the change as typing.
 _SET_VALUE = """(el, value) => {
+  // flatpickr keeps the date in the field it was made on, and shows a read-only copy (altInput) beside it: its own
+  // setter writes both, in the field's format.
+  const picker = el._flatpickr || (el.previousElementSibling && el.previousElementSibling._flatpickr);
+  if (picker) { picker.setDate(value, true, 'd/m/Y'); return value; }
   const setter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(el), 'value');
   if (setter && setter.set) setter.set.call(el, value); else el.value = value;
   for (const kind of ['input', 'change']) el.dispatchEvent(new Event(kind, {bubbles: true}));
