@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from flask import Response, session
+
 from demoworld.context import Ctx
+from demoworld.files import e_result
 from demoworld.model import Service
 from demoworld.state import Dossier
 
@@ -58,3 +61,21 @@ def start_payment(ctx: Ctx, d: Dossier, svc: Service, merchant: str, return_url:
 
 def result_ready(d: Dossier) -> bool:
     return d.stage() >= 2 and (d.paid or d.fee == 0)
+
+
+def owned_dossier(ctx: Ctx, site: str, code: str) -> Dossier | None:
+    """The dossier `code` of `site` when the signed-in citizen owns it."""
+    d = ctx.state.dossier(code, site)
+    return d if d is not None and d.owner == session.get("user") else None
+
+
+def service_of(d: Dossier, services: dict[int, Service]) -> Service:
+    return next(x for x in services.values() if x.id == d.service_id)
+
+
+def e_copy(d: Dossier | None, services: dict[int, Service]) -> Response | None:
+    """The electronic result of a dossier delivered online, once ready and paid; None otherwise."""
+    if d is None or d.delivery != "truc-tuyen" or not result_ready(d):
+        return None
+    s = service_of(d, services)
+    return Response(e_result(d.code, s.name, d.applicant), mimetype="application/pdf")

@@ -55,6 +55,15 @@ def truth(answer_key, service_id):
     return t["true_level"], t["mode"], t["decree42"]
 
 
+def checked_right(checker, answer_key, ids):
+    """Check `ids` in order; each verdict's level, mode and Decree 42 class must be the answer key's."""
+    seen = checker(*ids)
+    for service_id in ids:
+        verdict, _ = seen[service_id]
+        assert (verdict.level, verdict.mode, verdict.decree42) == truth(answer_key, service_id), service_id
+    return seen
+
+
 def test_wizard_with_a_confirmation_page_and_a_table_form_registration(checker, answer_key):
     verdict, steps = checker("quang-ninh-001")["quang-ninh-001"]
     assert (verdict.level, verdict.mode, verdict.decree42) == truth(answer_key, "quang-ninh-001")
@@ -160,10 +169,7 @@ def test_a_component_kit_portal_click_menu_calendars_script_lists_styled_ticks_a
     citizen signs in with the identification number and lands on "Trang cá nhân", the fee is paid after choosing
     a channel, and its tracking search button is an icon."""
     ids = ("lam-dong-001", "lam-dong-002")
-    seen = checker(*ids)
-    for service_id in ids:
-        verdict, _ = seen[service_id]
-        assert (verdict.level, verdict.mode, verdict.decree42) == truth(answer_key, service_id), service_id
+    seen = checked_right(checker, answer_key, ids)
     steps = seen["lam-dong-001"][1]
     by_name = {f["name"]: f for f in steps["register"]["fields"]}
     assert by_name["NgaySinh"]["set_by_script"] and by_name["DongY"]["filled"]
@@ -185,10 +191,7 @@ def test_a_hash_routed_single_page_portal_with_browser_dialogs_tabs_and_a_paymen
     the submission with a link to register; registration answers with an alert, the wizard's tabs end on a button
     that asks the browser's confirm; the delivery is a row of cards; the gateway opens in a window of its own."""
     ids = ("nghe-an-001", "nghe-an-002")
-    seen = checker(*ids)
-    for service_id in ids:
-        verdict, _ = seen[service_id]
-        assert (verdict.level, verdict.mode, verdict.decree42) == truth(answer_key, service_id), service_id
+    seen = checked_right(checker, answer_key, ids)
     steps = seen["nghe-an-001"][1]
     assert urlsplit(answer_key["services"]["nghe-an-001"]["url"]).fragment == urlsplit(steps["open"]["final_url"]).fragment
     assert {(d["type"], d["answer"]) for d in steps["register"]["dialogs"]} == {("alert", "accept")}

@@ -14,7 +14,7 @@ from flask import Flask, Response, redirect, request, session
 
 from demoworld import dvc_common as dc
 from demoworld.context import Ctx
-from demoworld.files import e_result, form_file
+from demoworld.files import form_file
 from demoworld.model import Agency, Service
 from demoworld.procinfo import form_files, info_html
 from demoworld.web import declared_gate, e, html_page, make_app, money, not_found
@@ -200,7 +200,7 @@ def _vendor(ctx: Ctx, agency: Agency) -> Flask:
     def block(d_code: str) -> str:
         d = ctx.state.dossier(d_code, site)
         assert d is not None
-        s = next(x for x in services.values() if x.id == d.service_id)
+        s = dc.service_of(d, services)
         out = (f'<p>Mã hồ sơ: <b>{e(d.code)}</b></p><p>Thủ tục: {e(s.name)}</p><p>Tình trạng: {e(d.status)}</p>'
                f'<p>{e(dc.DELIVERY_LABELS[d.delivery])}</p>')
         if d.fee:
@@ -211,8 +211,7 @@ def _vendor(ctx: Ctx, agency: Agency) -> Flask:
         return out
 
     def mine(code: str):
-        d = ctx.state.dossier(code, site)
-        return d if d is not None and d.owner == session.get("user") else None
+        return dc.owned_dossier(ctx, site, code)
 
     @app.route("/nhung/ho-so/<code>")
     def dossier(code: str):
@@ -225,7 +224,7 @@ def _vendor(ctx: Ctx, agency: Agency) -> Flask:
         d = mine(code)
         if d is None or not d.fee:
             return not_found(title)
-        s = next(x for x in services.values() if x.id == d.service_id)
+        s = dc.service_of(d, services)
         return redirect(dc.start_payment(ctx, d, s, agency.name, request.host_url + f"thanh-toan/{quote(code)}/ket-qua"))
 
     @app.route("/thanh-toan/<code>/ket-qua")
@@ -237,11 +236,7 @@ def _vendor(ctx: Ctx, agency: Agency) -> Flask:
 
     @app.route("/ket-qua/<code>")
     def e_copy(code: str):
-        d = mine(code)
-        if d is None or d.delivery != "truc-tuyen" or not dc.result_ready(d):
-            return not_found(title)
-        s = next(x for x in services.values() if x.id == d.service_id)
-        return Response(e_result(d.code, s.name, d.applicant), mimetype="application/pdf")
+        return dc.e_copy(mine(code), services) or not_found(title)
 
     @app.route("/nhung/tra-cuu")
     def track():

@@ -16,7 +16,7 @@ from flask import Flask, Response, jsonify, redirect, request, session
 
 from demoworld import dvc_common as dc
 from demoworld.context import Ctx
-from demoworld.files import e_result, form_file
+from demoworld.files import form_file
 from demoworld.model import Agency, Service
 from demoworld.procinfo import form_files, info_html
 from demoworld.web import declared_gate, e, html_page, make_app, money, not_found
@@ -192,15 +192,14 @@ def build(ctx: Ctx, agency: Agency) -> Flask:
 <button type="submit">Nộp hồ sơ</button></form>""")
 
     def mine(code: str):
-        d = ctx.state.dossier(code, site)
-        return d if d is not None and d.owner == session.get("user") else None
+        return dc.owned_dossier(ctx, site, code)
 
     @app.route("/dichvucong/ho-so/<code>")
     def dossier(code: str):
         d = mine(code)
         if d is None:
             return not_found(title)
-        s = next(x for x in services.values() if x.id == d.service_id)
+        s = dc.service_of(d, services)
         out = (f"<h1>Đã gửi hồ sơ</h1><p>Mã số hồ sơ: <b>{e(d.code)}</b></p><p>Tình trạng: {e(d.status)}</p>"
                f"<p>{e(dc.DELIVERY_LABELS[d.delivery])}</p>")
         if d.fee:
@@ -215,7 +214,7 @@ def build(ctx: Ctx, agency: Agency) -> Flask:
         d = mine(code)
         if d is None or not d.fee:
             return not_found(title)
-        s = next(x for x in services.values() if x.id == d.service_id)
+        s = dc.service_of(d, services)
         return redirect(dc.start_payment(ctx, d, s, agency.name, request.host_url + f"dichvucong/ho-so/{quote(code)}/da-thanh-toan"))
 
     @app.route("/dichvucong/ho-so/<code>/da-thanh-toan")
@@ -225,11 +224,7 @@ def build(ctx: Ctx, agency: Agency) -> Flask:
 
     @app.route("/dichvucong/ho-so/<code>/ket-qua")
     def e_copy(code: str):
-        d = mine(code)
-        if d is None or d.delivery != "truc-tuyen" or not dc.result_ready(d):
-            return not_found(title)
-        s = next(x for x in services.values() if x.id == d.service_id)
-        return Response(e_result(d.code, s.name, d.applicant), mimetype="application/pdf")
+        return dc.e_copy(mine(code), services) or not_found(title)
 
     @app.route("/tai-khoan/ho-so-cua-toi")
     def my_dossiers():

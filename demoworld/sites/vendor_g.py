@@ -21,7 +21,7 @@ from flask import Flask, Response, jsonify, redirect, request, session
 
 from demoworld import dvc_common as dc
 from demoworld.context import Ctx
-from demoworld.files import e_result, form_file
+from demoworld.files import form_file
 from demoworld.model import Agency, Service
 from demoworld.procinfo import form_files, info_html
 from demoworld.web import declared_gate, e, html_page, make_app, money, not_found
@@ -326,15 +326,14 @@ def build(ctx: Ctx, agency: Agency) -> Flask:
                     + send("f-nop", "Nộp hồ sơ", as_link=True) + "</form>", script=PLACES_JS)
 
     def mine(code: str):
-        d = ctx.state.dossier(code, site)
-        return d if d is not None and d.owner == session.get("user") else None
+        return dc.owned_dossier(ctx, site, code)
 
     @app.route("/ca-nhan/ho-so/<code>")
     def dossier(code: str):
         d = mine(code)
         if d is None:
             return not_found(title)
-        s = next(x for x in services.values() if x.id == d.service_id)
+        s = dc.service_of(d, services)
         rows = (f"<tr><th>Số biên nhận</th><td>{e(d.code)}</td></tr><tr><th>Thủ tục</th><td>{e(s.name)}</td></tr>"
                 f"<tr><th>Trạng thái</th><td>{e(d.status)}</td></tr><tr><th>Hình thức nhận kết quả</th>"
                 f"<td>{e(dc.DELIVERY_LABELS[d.delivery])}</td></tr>")
@@ -356,7 +355,7 @@ def build(ctx: Ctx, agency: Agency) -> Flask:
         d = mine(code)
         if d is None or not d.fee:
             return not_found(title)
-        s = next(x for x in services.values() if x.id == d.service_id)
+        s = dc.service_of(d, services)
         if request.method == "POST":
             back = request.host_url + f"ca-nhan/ho-so/{quote(code)}/da-thanh-toan"
             return redirect(dc.start_payment(ctx, d, s, agency.name, back))
@@ -373,11 +372,7 @@ def build(ctx: Ctx, agency: Agency) -> Flask:
 
     @app.route("/ca-nhan/ho-so/<code>/ket-qua")
     def e_copy(code: str):
-        d = mine(code)
-        if d is None or d.delivery != "truc-tuyen" or not dc.result_ready(d):
-            return not_found(title)
-        s = next(x for x in services.values() if x.id == d.service_id)
-        return Response(e_result(d.code, s.name, d.applicant), mimetype="application/pdf")
+        return dc.e_copy(mine(code), services) or not_found(title)
 
     @app.route("/ca-nhan")
     def me():

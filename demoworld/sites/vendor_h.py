@@ -17,7 +17,7 @@ from flask import Flask, Response, jsonify, redirect, request, session
 
 from demoworld import dvc_common as dc
 from demoworld.context import Ctx
-from demoworld.files import e_result, form_file
+from demoworld.files import form_file
 from demoworld.model import Agency, Service
 from demoworld.procinfo import form_files, payment_text, result_text
 from demoworld.web import e, html_page, make_app, money
@@ -182,8 +182,7 @@ def build(ctx: Ctx, agency: Agency) -> Flask:
         return None if s is None or s.dead else s
 
     def mine(code: str):
-        d = ctx.state.dossier(code, site)
-        return d if d is not None and d.owner == session.get("user") else None
+        return dc.owned_dossier(ctx, site, code)
 
     @app.route("/")
     def shell():
@@ -258,7 +257,7 @@ def build(ctx: Ctx, agency: Agency) -> Flask:
         d = mine(code)
         if d is None:
             return jsonify({})
-        s = next(x for x in services.values() if x.id == d.service_id)
+        s = dc.service_of(d, services)
         ready = d.delivery == "truc-tuyen" and dc.result_ready(d)
         return jsonify({"ma": d.code, "thu_tuc": s.name, "trang_thai": d.status, "nhan": dc.DELIVERY_LABELS[d.delivery],
                         "le_phi": money(d.fee) if d.fee else "", "da_tra": d.paid,
@@ -269,7 +268,7 @@ def build(ctx: Ctx, agency: Agency) -> Flask:
         d = mine(code)
         if d is None or not d.fee:
             return jsonify({})
-        s = next(x for x in services.values() if x.id == d.service_id)
+        s = dc.service_of(d, services)
         back = request.host_url + f"thanh-toan-xong/{quote(code)}"
         return jsonify({"url": dc.start_payment(ctx, d, s, agency.name, back)})
 
@@ -280,11 +279,7 @@ def build(ctx: Ctx, agency: Agency) -> Flask:
 
     @app.route("/ket-qua/<code>")
     def e_copy(code: str):
-        d = mine(code)
-        if d is None or d.delivery != "truc-tuyen" or not dc.result_ready(d):
-            return Response("Không tìm thấy", status=404)
-        s = next(x for x in services.values() if x.id == d.service_id)
-        return Response(e_result(d.code, s.name, d.applicant), mimetype="application/pdf")
+        return dc.e_copy(mine(code), services) or Response("Không tìm thấy", status=404)
 
     @app.route("/api/ho-so-cua-toi")
     def my_dossiers():
