@@ -6,7 +6,7 @@ kit's own overlay, a Choices.js list whose real `<select>` is hidden, an Element
 role at all, a Bootstrap 4 tick whose real box sits invisible under its label, a box taking no room at all
 reached by its label, a read-only date field its calendar writes (and one the portal wrote itself, kept), a flatpickr date
 shown in a read-only copy, address
-lists whose options arrive once the list above is chosen, and an account menu that opens on a click of its toggle. Real Chromium against a small page server on 127.0.0.1; vendor
+lists whose options arrive once the list above is chosen, an autocomplete typed into, and an account menu that opens on a click of its toggle. Real Chromium against a small page server on 127.0.0.1; vendor
 G of the demo world walks the same habits end to end (tests/test_bot_patterns.py).
 """
 
@@ -137,6 +137,22 @@ document.querySelector('.el-select').addEventListener('click', () => {
 });
 </script>"""
 
+AUTOCOMPLETE = OUT + """<div class="form-group"><label for="noi-cap">Nơi cấp</label>
+<input id="noi-cap" role="combobox" aria-autocomplete="list" aria-expanded="false" autocomplete="off"><ul id="goi-y"></ul></div>
+<div class="form-group"><label for="tim">Tìm nhanh</label><input id="tim" role="combobox" aria-autocomplete="list"></div>
+<script>
+const places = ['Cục Cảnh sát quản lý hành chính về trật tự xã hội', 'Công an tỉnh Lâm Đồng'];
+const box = document.getElementById('noi-cap'), list = document.getElementById('goi-y');
+box.addEventListener('click', () => say('mở'));
+box.addEventListener('input', () => {
+  list.innerHTML = ''; if (box.value.length < 2) return;
+  places.filter(p => p.toLowerCase().startsWith(box.value.toLowerCase().slice(0, 3))).forEach(p => {
+    const li = document.createElement('li'); li.setAttribute('role', 'option'); li.textContent = p;
+    li.onclick = () => { box.value = p; list.innerHTML = ''; say('chọn'); }; list.appendChild(li); });
+});
+document.getElementById('tim').addEventListener('click', () => say('tìm'));
+</script>"""
+
 CLICK_MENU = """<nav><div class="dropdown"><button type="button" class="dropdown-toggle" aria-expanded="false"
  onclick="const m = this.nextElementSibling; m.style.display = m.style.display === 'block' ? 'none' : 'block'">Tài khoản</button>
 <ul class="dropdown-menu" style="display:none"><li><a href="/dang-ky">Đăng ký</a></li><li><a href="/dang-nhap">Đăng nhập</a></li></ul>
@@ -145,6 +161,7 @@ CLICK_MENU = """<nav><div class="dropdown"><button type="button" class="dropdown
 PAGES = {"/select2": SELECT2, "/ng-select": NG_SELECT, "/icheck": ICHECK, "/bootstrap4": BOOTSTRAP4,
          "/hidden-box": HIDDEN_BOX, "/readonly-date": READONLY_DATE, "/click-menu": CLICK_MENU,
          "/cascade": CASCADE, "/choices-js": CHOICES_JS, "/flatpickr-alt": FLATPICKR_ALT, "/element-ui": ELEMENT_UI,
+         "/autocomplete": AUTOCOMPLETE,
          "/dang-ky": "<h1>Đăng ký tài khoản</h1>", "/khac": "<h1>Trang khác</h1>"}
 
 
@@ -229,6 +246,19 @@ def test_a_flatpickr_date_shown_in_a_read_only_copy_is_written_through_its_own_s
     report, out, kept = _on(pages + "/flatpickr-alt", act)
     assert out == "flatpickr:d/m/Y;" and len(kept) == 10 and kept[4] == kept[7] == "-"
     assert [f.get("set_by_script") for f in report["fields"]] == [True]
+
+
+def test_a_list_that_searches_as_one_types_is_typed_into_and_one_that_never_opens_is_not_opened_again(pages):
+    async def act(page):
+        citizen = make_citizen(Settings().identity, "kits")
+        first = await fill_form(page, citizen, timeout_ms=5000)
+        second = await fill_form(page, citizen, timeout_ms=5000)   # a form filled again (after the page's error)
+        return first.as_detail(), second.as_detail(), await page.inner_text("#out"), await page.input_value("#noi-cap")
+
+    first, second, out, issued_by = _on(pages + "/autocomplete", act)
+    assert issued_by == "Cục Cảnh sát quản lý hành chính về trật tự xã hội"
+    assert [(f["name"], f["filled"]) for f in first["fields"]] == [("noi-cap", True), ("tim", False)]
+    assert out.count("tìm") == 1 and [f["name"] for f in second["fields"]] == ["noi-cap"]
 
 
 def test_cascading_lists_are_each_chosen_once_their_options_arrive(pages):

@@ -9,6 +9,8 @@ set and the page told by its input and change events.
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
@@ -23,6 +25,8 @@ TRIGGERS = "[role=combobox], [aria-haspopup=listbox], mat-select, span[role=list
 # A list's options: the ARIA role, and the kits that draw theirs without it.
 OPTIONS = ("[role=option], mat-option, .ng-option, .ant-select-item-option, .select2-results__option, "
            ".el-select-dropdown__item, .choices__item--choice, .k-list .k-item")
+# Lists that showed no option, per frame: not opened again at every form the page shows (a search box of the header).
+_SILENT: weakref.WeakKeyDictionary[Frame, set[tuple[str, str]]] = weakref.WeakKeyDictionary()
 MAX_LISTS = 8            # a form with more script-drawn lists than that is not a citizen's form
 OPEN_MS = 1000           # a list shows its options within a frame or two of the click; a slow one within a second
 
@@ -51,7 +55,8 @@ _TRIGGERS = r"""(sel) => Array.from(document.querySelectorAll(sel)).map((el, i) 
   let native = false;
   for (let up = el, depth = 0; up && depth < 3 && !native; up = up.parentElement, depth++)
     native = rendered(up.previousElementSibling) || Array.from(up.querySelectorAll('select')).some(rendered);
-  return {i, visible, own: native || el.tagName === 'SELECT',
+  return {i, visible, own: native || el.tagName === 'SELECT', typing: el.tagName === 'INPUT' && !el.readOnly,
+          placeholder: el.placeholder || '', name: el.name || '', id: el.id || '',
           nested: !!outer, label: label.replace(/\s+/g, ' ').trim().slice(0, 120), shown: shown.slice(0, 120),
           disabled: el.getAttribute('aria-disabled') === 'true' || !!el.disabled};
 })"""
@@ -109,30 +114,54 @@ async def set_by_script(target: Locator, value: str, timeout_ms: float) -> bool:
     return bool(kept) and str(kept).strip() == value
 
 
-async def choose_in_lists(frame: Frame, timeout_ms: float) -> list[dict[str, Any]]:
-    """Open every visible script-drawn list of `frame`, choose an option in each; one record per list."""
+async def choose_in_lists(frame: Frame, timeout_ms: float,
+                          typed: Callable[[dict[str, Any]], str | None] | None = None) -> list[dict[str, Any]]:
+    """Open every visible script-drawn list of `frame`, choose an option in each; one record per list.
+
+    A list that searches as one types (an autocomplete) and shows nothing on a click is given `typed(field)`, the
+    words the citizen would type there, and its first fitting option is chosen; a list that never shows options is
+    not opened again in this frame's page (`_SILENT`).
+    """
     try:
         triggers = await read_frame(frame, _TRIGGERS, TRIGGERS)
     except PlaywrightError:
         return []
     records: list[dict[str, Any]] = []
-    lists = [t for t in triggers if t["visible"] and not t["own"] and not t["nested"] and not t["disabled"]]
+    silent = _SILENT.setdefault(frame, set())
+    lists = [t for t in triggers if t["visible"] and not t["own"] and not t["nested"] and not t["disabled"]
+             and (frame.url, t["label"]) not in silent]
     for trigger in lists[:MAX_LISTS]:
-        shown = {"name": trigger["label"][:60], "label": trigger["label"][:60], "meaning": "choice"}
+        label = trigger["label"][:60]
+        shown = {"name": trigger["name"] or trigger["id"] or label, "label": label, "meaning": "choice"}
+        field = {"type": "text", "tag": "input", "label": trigger["label"], "placeholder": trigger["placeholder"],
+                 "name": trigger["name"], "id": trigger["id"]}
+        text = typed(field) if typed is not None and trigger["typing"] else None
         try:
-            chose = await _choose(frame, frame.locator(TRIGGERS).nth(trigger["i"]), timeout_ms)
+            chose = await _choose(frame, frame.locator(TRIGGERS).nth(trigger["i"]), timeout_ms, text)
         except PlaywrightError as error:
             records.append({**shown, "filled": False, "error": str(error).splitlines()[0][:200]})
             continue
+        if chose is None:
+            silent.add((frame.url, trigger["label"]))
         records.append({**shown, "filled": chose is not None, **({"chose": chose[:80]} if chose else {"error": "no option"})})
     return records
 
 
-async def _choose(frame: Frame, trigger: Locator, timeout_ms: float) -> str | None:
-    await trigger.click(timeout=min(timeout_ms, 5000))
+async def _options_shown(frame: Frame) -> bool:
     try:
         await frame.locator(OPTIONS).filter(visible=True).first.wait_for(state="visible", timeout=OPEN_MS)
     except PlaywrightError:
+        return False
+    return True
+
+
+async def _choose(frame: Frame, trigger: Locator, timeout_ms: float, text: str | None) -> str | None:
+    await trigger.click(timeout=min(timeout_ms, 5000))
+    shown = await _options_shown(frame)
+    if not shown and text:
+        await trigger.fill(text, timeout=min(timeout_ms, 5000))
+        shown = await _options_shown(frame)
+    if not shown:
         await frame.page.keyboard.press("Escape")
         return None
     options = [o for o in await read_frame(frame, _OPTIONS, OPTIONS) if o["visible"] and not o["disabled"]]

@@ -213,7 +213,8 @@ async def fill_form(page: Page, citizen: Citizen, *, receipt: str | None = None,
             shown["filled"] = True
             report.fields.append(shown)   # itself: a list still waiting for its options is completed in place
         await _cascade(frame, items, waiting, timeout_ms)
-        report.fields += await choose_in_lists(frame, timeout_ms)
+        report.fields += await choose_in_lists(frame, timeout_ms,
+                                               typed=lambda field: value_for(meaning_of(field), field, citizen, receipt))
     return report
 
 
