@@ -1,13 +1,13 @@
 """Controls drawn by the component kits real portals are built from (issue 14), filled as a person fills them.
 
 Each page copies one kit's habit, not the demo world's markup: a Select2 list over its hidden `<select>`, a list
-whose options carry only a kit's class (ng-select) and keep the value in a hidden field, an iCheck box under the
-kit's own overlay, a Choices.js list whose real `<select>` is hidden, an Element UI list with no
-role at all, a Bootstrap 4 tick whose real box sits invisible under its label, a box taking no room at all
-reached by its label, a read-only date field its calendar writes (and one the portal wrote itself, kept), a flatpickr date
-shown in a read-only copy, address
-lists whose options arrive once the list above is chosen, an autocomplete typed into, and an account menu that opens on a click of its toggle. Real Chromium against a small page server on 127.0.0.1; vendor
-G of the demo world walks the same habits end to end (tests/test_bot_patterns.py).
+whose options carry only a kit's class (ng-select) and keep the value in a hidden field, a Choices.js list whose
+real `<select>` is hidden, an Element UI list with no role at all, an autocomplete typed into, an iCheck box under
+the kit's own overlay, a Bootstrap 4 tick whose real box sits invisible under its label (also below the fold), a
+box taking no room at all reached by its label, a read-only date field its calendar writes (and one the portal
+wrote itself, kept), a flatpickr date shown in a read-only copy, address lists whose options arrive once the list
+above is chosen, and an account menu that opens on a click of its toggle. Real Chromium against a small page
+server on 127.0.0.1; vendor G of the demo world walks the same habits end to end (tests/test_bot_patterns.py).
 """
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ CLICK_MENU = """<nav><div class="dropdown"><button type="button" class="dropdown
 </div></nav><h1>Cổng dịch vụ công</h1>"""
 
 PAGES = {"/select2": SELECT2, "/ng-select": NG_SELECT, "/icheck": ICHECK, "/bootstrap4": BOOTSTRAP4,
-         "/hidden-box": HIDDEN_BOX, "/readonly-date": READONLY_DATE, "/click-menu": CLICK_MENU,
+         "/hidden-box": HIDDEN_BOX, "/bootstrap4-below": '<div style="height:2400px">Điều khoản</div>' + BOOTSTRAP4, "/readonly-date": READONLY_DATE, "/click-menu": CLICK_MENU,
          "/cascade": CASCADE, "/choices-js": CHOICES_JS, "/flatpickr-alt": FLATPICKR_ALT, "/element-ui": ELEMENT_UI,
          "/autocomplete": AUTOCOMPLETE,
          "/dang-ky": "<h1>Đăng ký tài khoản</h1>", "/khac": "<h1>Trang khác</h1>"}
@@ -208,7 +208,7 @@ def test_a_list_whose_options_carry_only_the_kits_class_keeps_its_value_in_a_hid
     assert choice["filled"] and "Nơi nhận kết quả" in choice["label"] and "trực tuyến" in choice["chose"]
 
 
-@pytest.mark.parametrize("path", ["/icheck", "/bootstrap4", "/hidden-box"])
+@pytest.mark.parametrize("path", ["/icheck", "/bootstrap4", "/hidden-box", "/bootstrap4-below"])
 def test_a_styled_tick_is_ticked_where_it_is_drawn_without_following_the_link_in_its_words(pages, path):
     async def act(page):
         report = await fill_form(page, make_citizen(Settings().identity, "kits"), timeout_ms=5000)

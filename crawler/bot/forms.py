@@ -51,24 +51,17 @@ _COLLECT = """(sel) => Array.from(document.querySelectorAll(sel)).map((el, i) =>
     } else if (box) label = (box.innerText || '').replace(el.tagName === 'SELECT' ? el.innerText : '', '').slice(0, 120);
   }
   const options = el.tagName === 'SELECT' ? Array.from(el.options).map(o => [o.value, o.text]) : [];
-  // A tick drawn by the page over its real box (opacity 0, or covered by its label's drawing): a person clicks
-  // what they see there; the real box is only reached through its label when it takes no room at all.
-  let styled = false;
-  if (el.type === 'checkbox' || el.type === 'radio') {
-    if (visible) {
-      const x = r.left + r.width / 2, y = r.top + r.height / 2;
-      const hit = (x >= 0 && y >= 0 && x < innerWidth && y < innerHeight) ? document.elementFromPoint(x, y) : el;
-      styled = st.opacity === '0' || (hit !== null && hit !== el && !el.contains(hit));
-    } else {
-      const tag = (el.id && document.querySelector('label[for="' + CSS.escape(el.id) + '"]')) || el.closest('label');
-      const b = tag ? tag.getBoundingClientRect() : null;
-      if (b && b.width > 0 && b.height > 0) { styled = true; visible = true; }
-    }
+  // A tick whose real box takes no room (the page draws its own): reached through its label, as a person does.
+  let byLabel = false;
+  if (!visible && (el.type === 'checkbox' || el.type === 'radio')) {
+    const tag = (el.id && document.querySelector('label[for="' + CSS.escape(el.id) + '"]')) || el.closest('label');
+    const b = tag ? tag.getBoundingClientRect() : null;
+    byLabel = visible = !!b && b.width > 0 && b.height > 0;
   }
   return {i, visible, tag: el.tagName.toLowerCase(), type: (el.type || '').toLowerCase(), name: el.name || '',
           id: el.id || '', placeholder: el.placeholder || '', label: label.trim(), required: !!el.required,
           value: el.value || '', checked: !!el.checked, options, disabled: !!el.disabled, readonly: !!el.readOnly,
-          styled, role: el.getAttribute('role') || ''};
+          by_label: byLabel, role: el.getAttribute('role') || ''};
 })"""
 
 # (meaning, folded hints) in order: the first hint found in a field's words decides it.
@@ -163,6 +156,7 @@ async def fill_form(page: Page, citizen: Citizen, *, receipt: str | None = None,
     for frame in usable_frames(page):
         radio_groups: set[str] = set()
         waiting: list[dict[str, Any]] = []
+        cascading = False   # a list was chosen above: an empty one below it may be waiting for its options
         items = await fields_in(frame)
         for item in items:
             meaning = meaning_of(item)
@@ -187,7 +181,8 @@ async def fill_form(page: Page, citizen: Citizen, *, receipt: str | None = None,
                     chose = await _select(target, item, timeout_ms)
                     if chose is not None:
                         shown["chose"] = chose
-                    elif not _options(item):
+                        cascading = True
+                    elif not _options(item) and cascading:
                         waiting.append(shown)  # a lower list of a cascade (Tỉnh → Huyện → Xã), filled once it has options
                 elif item["type"] == "checkbox":
                     if not item["checked"]:
@@ -254,14 +249,21 @@ async def _cascade(frame: Frame, items: list[dict[str, Any]], waiting: list[dict
             deadline = loop.time() + CASCADE_S  # the next list down starts its own fetch now
 
 
+# A box the page draws over (opacity 0, or its label's drawing on top): Playwright would wait for it to take clicks.
+_DRAWN_OVER = """(el) => {
+  const r = el.getBoundingClientRect(), hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return getComputedStyle(el).opacity === '0' || (hit !== null && hit !== el && !el.contains(hit));
+}"""
+
+
 async def tick(frame: Frame, item: dict[str, Any], timeout_ms: float) -> None:
-    """Tick a box or a round choice as a person would: where it is drawn, or by its label when the real one takes
-    no room; Playwright's own check otherwise (it waits for the box to take clicks)."""
+    """Tick a box or a round choice as a person would: where it is drawn (also when the page draws over it), or by
+    its label when the real one takes no room."""
     target = frame.locator(FIELDS).nth(item["i"])
-    if not item["styled"]:
-        await target.check(timeout=timeout_ms)
-    elif await target.is_visible():
-        await target.check(force=True, timeout=timeout_ms)   # the click lands on the drawing over it, as a person's would
+    if not item["by_label"]:
+        await target.scroll_into_view_if_needed(timeout=timeout_ms)   # looked at where it is, below the fold too
+        drawn_over = bool(await target.evaluate(_DRAWN_OVER, timeout=timeout_ms))
+        await target.check(force=drawn_over, timeout=timeout_ms)      # forced: the click lands on the drawing, as a person's
     else:
         label = frame.locator(f'label[for="{item["id"]}"]') if item["id"] else target.locator("xpath=ancestor::label")
         await label.first.click(position={"x": 4, "y": 6}, timeout=timeout_ms)  # its start, not a link inside its words
