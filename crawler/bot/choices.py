@@ -17,6 +17,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Frame, Locator
 
 from checks.text import fold_words
+from crawler.bot.finder import shows
 from crawler.browser.policy import read_frame
 
 # What opens a list: the ARIA roles every kit sets, the older ones' role=listbox on the shown box (Angular Material
@@ -147,20 +148,13 @@ async def choose_in_lists(frame: Frame, timeout_ms: float,
     return records
 
 
-async def _options_shown(frame: Frame) -> bool:
-    try:
-        await frame.locator(OPTIONS).filter(visible=True).first.wait_for(state="visible", timeout=OPEN_MS)
-    except PlaywrightError:
-        return False
-    return True
-
-
 async def _choose(frame: Frame, trigger: Locator, timeout_ms: float, text: str | None) -> str | None:
     await trigger.click(timeout=min(timeout_ms, 5000))
-    shown = await _options_shown(frame)
+    options_drawn = frame.locator(OPTIONS).filter(visible=True).first
+    shown = await shows(options_drawn, OPEN_MS)
     if not shown and text:
         await trigger.fill(text, timeout=min(timeout_ms, 5000))
-        shown = await _options_shown(frame)
+        shown = await shows(options_drawn, OPEN_MS)
     if not shown:
         await frame.page.keyboard.press("Escape")
         return None

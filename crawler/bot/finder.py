@@ -109,11 +109,16 @@ class Candidate:
             return
 
     async def _shown(self, timeout_ms: float) -> bool:
-        try:
-            await self.locator.wait_for(state="visible", timeout=timeout_ms)
-        except PlaywrightError:
-            return False
-        return True
+        return await shows(self.locator, timeout_ms)
+
+
+async def shows(locator: Locator, timeout_ms: float) -> bool:
+    """Whether `locator` is shown within `timeout_ms` (a menu opened, a list's options drawn)."""
+    try:
+        await locator.wait_for(state="visible", timeout=timeout_ms)
+    except PlaywrightError:
+        return False
+    return True
 
 
 def score(text: str, phrases: Iterable[str]) -> tuple[float, str]:

@@ -205,15 +205,15 @@ class Session:
         deadline = loop.time() + wait_s
         while len(self._windows) <= self._windows_at_click and loop.time() < deadline:
             await asyncio.sleep(0.05)
-        if not await self._follow_window(self._windows_at_click):
+        if not await self._follow_window():
             return False
         await self.settle()
         return True
 
-    async def _follow_window(self, since: int) -> bool:
+    async def _follow_window(self) -> bool:
         """A window the click opened (a payment gateway's, a vendor system's) is followed in this page, as a link to a
         new window is: its address is taken, the window closed; whether one was followed."""
-        if len(self._windows) <= since:
+        if len(self._windows) <= self._windows_at_click:
             return False
         self._windows_at_click = len(self._windows)
         window = self._windows[-1]
@@ -352,7 +352,7 @@ class Session:
 
             await self.close_notices()  # a portal's announcement over the page would take the click
             await candidate.reveal()
-            windows = self._windows_at_click = len(self._windows)
+            self._windows_at_click = len(self._windows)
             await candidate.locator.click(timeout=self.step_ms)
             clicked_at = asyncio.get_running_loop().time()
             # A script, or a form inside a frame, may start its navigation or its request a moment after the click.
@@ -364,7 +364,7 @@ class Session:
                 # The click's handler may still draw: a quiet window from the click. A new document counts its own.
                 self._calm_since = max(self._calm_since, clicked_at)
             await self.settle()
-            if not await self._follow_window(windows):
+            if not await self._follow_window():
                 return
         await self.settle()
 
