@@ -140,8 +140,14 @@ async def start_submission(session: Session) -> StepResult:
         return StepResult("not_found", {"looked_for": "submit_start"})
     await session.click(candidate)
     gate = await _gate(session)
-    detail = {"clicked": candidate.describe(), "url": session.page.url,
-              "asks_login": await _has_password_field(session) or await _asks_login_in_words(session)}
+    asks_login = await _has_password_field(session) or await _asks_login_in_words(session)
+    if not (gate or asks_login or await _looks_like_dossier_form(session)):
+        # Neither a login nor a form yet: a single-page app may draw its next view after a second request of its own
+        # (who is signed in, then the service), later than one settle on a loaded machine. Settled, read once more.
+        await session.settle()
+        gate = await _gate(session)
+        asks_login = await _has_password_field(session) or await _asks_login_in_words(session)
+    detail = {"clicked": candidate.describe(), "url": session.page.url, "asks_login": asks_login}
     if gate:
         return _blocked(session, gate, **detail)
     return StepResult("ok", detail)
