@@ -207,3 +207,60 @@ def test_a_page_left_on_a_document_it_made_itself_is_not_blanked(tmp_path):
     assert made[0].startswith("blob:") and made[1] is None and made[2] == made[0]
     assert blank[1] is None
     assert local[1] is not None and "http/https" in local[1] and local[2] == "about:blank"
+
+
+def test_once_a_host_is_allowed_only_its_requests_skip_the_route():
+    from crawler.browser.policy import unapproved
+
+    policy = NavigationPolicy(allowed_private=("127.0.0.1:8700",),
+                              resolver=fake_resolver({"dichvucong.gov.vn": [PUBLIC], "noibo.vn": ["10.0.0.5"],
+                                                      "127.0.0.1": ["127.0.0.1"]}))
+    assert unapproved(policy) == "**/*"   # nothing allowed yet: every request is asked about
+    for url in ("https://dichvucong.gov.vn/a", "http://127.0.0.1:8700/", "http://noibo.vn/", "http://khongco.vn/"):
+        asyncio.run(policy.refusal(url))
+    pattern = unapproved(policy)
+    skipped = ["https://dichvucong.gov.vn/", "https://dichvucong.gov.vn:443/x", "http://127.0.0.1:8700/y?z",
+               "http://127.0.0.1:8700#top"]
+    watched = ["http://dichvucong.gov.vn/",           # port 80 was never allowed
+               "https://dichvucong.gov.vn.evil.com/",  # a name that only starts like an allowed one
+               "https://dichvucong.gov.vn:8443/", "http://127.0.0.1:8701/", "http://127.0.0.1/",
+               "http://noibo.vn/", "http://khongco.vn/",  # refused, and unresolvable (left to the browser)
+               "https://user@dichvucong.gov.vn/", "file:///etc/passwd", "data:text/html,x"]
+    assert [url for url in skipped if not pattern.search(url)] == skipped
+    assert [url for url in watched if pattern.search(url)] == watched
+
+
+def test_a_refused_request_after_the_allowed_ones_is_still_aborted():
+    """In a real browser: the page's own host stops reaching this process once allowed, and a later request to an
+    address the check may not reach is still aborted and counted."""
+    from crawler.browser.launch import chromium, context_options
+    from crawler.browser.policy import guard_context
+    from tests.page_server import serve
+
+    async def run(base: str, refused_port: int) -> tuple[NavigationPolicy, list[str], str]:
+        settings = Settings(navigation={"allowed_private": [base.split("//")[1]]})
+        policy = NavigationPolicy(allowed_private=tuple(settings.navigation.allowed_private))
+        asked: list[str] = []
+        own_route = policy.route
+
+        async def counted(route):
+            asked.append(route.request.url)
+            await own_route(route)
+        policy.route = counted  # type: ignore[method-assign]
+        async with chromium(settings) as browser:
+            context = await browser.new_context(**context_options(settings))
+            await guard_context(context, policy)
+            page = await context.new_page()
+            await page.goto(base + "/")
+            shown = await page.evaluate(f"""async () => {{
+                for (let i = 0; i < 5; i++) await (await fetch("/api?" + i)).text();
+                try {{ await fetch("http://127.0.0.1:{refused_port}/latest/meta-data/"); return "reached"; }}
+                catch (e) {{ return "refused"; }} }}""")
+            await context.close()
+        return policy, asked, shown
+
+    with serve({"/": "<p>Trang chủ</p>"}, {**{f"/api?{i}": "ok" for i in range(5)}}) as base:
+        with serve({"/": "<p>Khác</p>"}) as other:
+            policy, asked, shown = asyncio.run(run(base, int(other.rsplit(":", 1)[1])))
+    assert shown == "refused" and policy.blocked_count == 1 and "latest/meta-data" in policy.blocked[0]
+    assert len([url for url in asked if url.startswith(base)]) < 6   # the page and at most a fetch under way

@@ -62,7 +62,8 @@ return Array.from(document.querySelectorAll(sel)).map((el, i) => {
           menu, disabled: !!el.disabled, button: el.tagName === 'BUTTON' || el.tagName === 'INPUT' ||
           el.getAttribute('role') === 'button' || el.hasAttribute('onclick') ||
           (el.tagName === 'A' && /^(javascript:.*|#!?|)$/i.test((el.getAttribute('href') || '').trim())),
-          in_form: !!el.closest('form') || withFields(el)};
+          in_form: !!el.closest('form') || withFields(el),
+          chrome: !!el.closest('header, nav, footer, [role=banner], [role=navigation], [role=contentinfo]')};
 });
 }"""
 
@@ -163,6 +164,9 @@ async def candidates(page: Page, intent: str, *, phrases: Iterable[str] | None =
             if value <= 0 or any(x and x in fold_words(text) for x in excluded):
                 continue
             value += 3 if item["in_form"] else 0  # the form's own control beats the menu's namesake
+            # The page's own link beats the site header's namesake: "Chưa có tài khoản? Tạo tài khoản" under a login
+            # form carries the way back to the service, the header's "Tạo tài khoản" does not.
+            value += 2 if not item["chrome"] else 0
             value -= 50 if hidden else 0         # a hover menu's entry only when nothing visible says it
             value -= 40 if item["covered"] else 0  # beneath a dialog: the dialog's own control first
             found.append(Candidate(frame, item["i"], text, item["tag"], item["href"], item["target"], value, phrase, hidden))

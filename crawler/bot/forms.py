@@ -250,8 +250,14 @@ async def _cascade(frame: Frame, items: list[dict[str, Any]], waiting: list[dict
 
 
 # A box the page draws over (opacity 0, or its label's drawing on top): Playwright would wait for it to take clicks.
+# Looked at where it is, below the fold too: brought into view first (at once, whatever the page's smooth scrolling).
 _DRAWN_OVER = """(el) => {
-  const r = el.getBoundingClientRect(), hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  let r = el.getBoundingClientRect();
+  if (r.top < 0 || r.left < 0 || r.bottom > window.innerHeight || r.right > window.innerWidth) {
+    el.scrollIntoView({block: 'center', inline: 'nearest', behavior: 'instant'});
+    r = el.getBoundingClientRect();
+  }
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
   return getComputedStyle(el).opacity === '0' || (hit !== null && hit !== el && !el.contains(hit));
 }"""
 
@@ -261,7 +267,6 @@ async def tick(frame: Frame, item: dict[str, Any], timeout_ms: float) -> None:
     its label when the real one takes no room."""
     target = frame.locator(FIELDS).nth(item["i"])
     if not item["by_label"]:
-        await target.scroll_into_view_if_needed(timeout=timeout_ms)   # looked at where it is, below the fold too
         drawn_over = bool(await target.evaluate(_DRAWN_OVER, timeout=timeout_ms))
         await target.check(force=drawn_over, timeout=timeout_ms)      # forced: the click lands on the drawing, as a person's
     else:

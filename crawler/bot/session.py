@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.async_api import Dialog, Page, Request, Response
+from playwright.async_api import Dialog, Frame, Page, Request, Response
 from playwright.async_api import Error as PlaywrightError
 
 from checks.recognition import ASSISTED_GATES
@@ -51,35 +51,143 @@ _HANDLED_LATER = frozenset({"document", "xhr", "fetch", "script"})
 # once after its click, so a receipt drawn later than this window is missed (docs/followups.md). The window
 # counts from the page's last change, the bot's click or the awaited response's end (see `_QUIET`).
 QUIET_MS = 100
+# A document with nothing of its own pending (no short timer, animation frame or interval, no fetch or XHR whose
+# handler has not run, no script that arrived after its load, its load done) can only change when someone acts
+# on it: it is done once seen through what the trackers cannot see (a message-channel task, an observer's
+# callback at the next rendering), within IDLE_MS at most, not a whole window. Zone.js (Angular's testability)
+# and Protractor settle on the same signal: no pending macrotask.
+IDLE_MS = 30
+BUSY_TIMER_MS = 500   # a timer set to fire later than this is a session's clock or a reminder, not a render
 SETTLE_S = 5.0
 FROZEN_PROBE_S = 2.0   # how long a page that timed out an action gets to answer before it counts as stalled
 # Every document keeps the time of its last DOM change from its start (`Session.follow_changes`), so a quiet
 # window counts from that change or from the bot's last action or awaited response, whichever is later, not from
 # the moment the bot asks: a page that went quiet while the bot waited for its load or polled after a click needs
-# no fresh window, and a response's handler still gets a whole one to draw. A property that cannot be replaced,
-# so a page's script cannot make the bot read early.
+# no fresh window, and a response's handler still gets a whole one to draw. Each document also counts what it has
+# pending (timers, frames, requests and their bodies) by wrapping the functions that start them, before its own
+# scripts run. Properties that cannot be replaced, so a page's script cannot make the bot read early.
 _CHANGE_CLOCK = "__kiemtraLastChange"
+_BUSY = "__kiemtraBusy"
+_TIMER = "__kiemtraTimer"   # the browser's own setTimeout/clearTimeout, for the bot's waits (not counted as pending)
 _FOLLOW_CHANGES = f"""(() => {{
   if (Object.prototype.hasOwnProperty.call(window, "{_CHANGE_CLOCK}")) return;
   let last = performance.now();
   new MutationObserver(() => {{ last = performance.now(); }})
     .observe(document, {{subtree: true, childList: true, attributes: true, characterData: true}});
-  Object.defineProperty(window, "{_CHANGE_CLOCK}", {{value: () => last}});
+  const fix = (name, value) => Object.defineProperty(window, name, {{value}});
+  fix("{_CHANGE_CLOCK}", () => last);
+  const native = {{setTimeout: window.setTimeout, clearTimeout: window.clearTimeout, setInterval: window.setInterval,
+                  clearInterval: window.clearInterval, raf: window.requestAnimationFrame,
+                  caf: window.cancelAnimationFrame, fetch: window.fetch}};
+  fix("{_TIMER}", {{set: (f, ms) => native.setTimeout.call(window, f, ms), clear: (id) => native.clearTimeout.call(window, id),
+                    frame: (f) => native.raf ? native.raf.call(window, f) : null}});
+  const timers = new Set(), frames = new Set();
+  let requests = 0, leaving = false, hashing = false;
+  if (window.navigation) {{
+    // A navigation to another document started here (a link, a form, a script): this one is not done. A move to
+    // another fragment fires the page's hashchange in a task of its own, later: until then its view is not drawn
+    // (ours is the first listener, so the page's own has started what it fetches once this one has run).
+    navigation.addEventListener("navigate", (event) => {{
+      if (event.hashChange) hashing = true; else if (!event.destination.sameDocument) leaving = true; }});
+    navigation.addEventListener("navigateerror", () => {{ leaving = false; }});
+    window.addEventListener("hashchange", () => {{ hashing = false; }});
+  }}
+  const counted = (promise) => {{
+    requests++;
+    let once = false;
+    const end = () => {{ if (!once) {{ once = true; requests--; }} }};
+    promise.then(end, end);
+    return promise;
+  }};
+  const short = (ms) => !(Number(ms) > {BUSY_TIMER_MS});
+  window.setTimeout = function (fn, ms, ...rest) {{
+    if (typeof fn !== "function" || !short(ms)) return native.setTimeout.call(window, fn, ms, ...rest);
+    const run = function () {{ timers.delete(id); return fn.apply(this, arguments); }};
+    const id = native.setTimeout.call(window, run, ms, ...rest);
+    timers.add(id);
+    return id;
+  }};
+  window.setInterval = function (fn, ms, ...rest) {{
+    const id = native.setInterval.call(window, fn, ms, ...rest);
+    if (short(ms)) timers.add(id);
+    return id;
+  }};
+  window.clearTimeout = window.clearInterval = function (id) {{
+    timers.delete(id);
+    return native.clearTimeout.call(window, id);
+  }};
+  if (native.raf) {{
+    window.requestAnimationFrame = function (fn) {{
+      const id = native.raf.call(window, (t) => {{ frames.delete(id); return fn(t); }});
+      frames.add(id);
+      return id;
+    }};
+    window.cancelAnimationFrame = function (id) {{ frames.delete(id); return native.caf.call(window, id); }};
+  }}
+  if (native.fetch) window.fetch = function () {{ return counted(native.fetch.apply(this, arguments)); }};
+  if (window.Response) for (const read of ["json", "text", "blob", "arrayBuffer", "formData"]) {{
+    const own = Response.prototype[read];
+    if (own) Response.prototype[read] = function () {{ return counted(own.apply(this, arguments)); }};
+  }}
+  if (window.XMLHttpRequest) {{
+    const send = XMLHttpRequest.prototype.send;
+    XMLHttpRequest.prototype.send = function () {{
+      requests++;
+      let once = false;
+      // loadend comes after load and readystatechange: the page's own handlers have run by then.
+      const end = () => {{ if (!once) {{ once = true; requests--; }} }};
+      this.addEventListener("loadend", end);
+      try {{ return send.apply(this, arguments); }} catch (error) {{ end(); throw error; }}
+    }};
+  }}
+  const lateScript = (windowMs) => {{
+    const nav = performance.getEntriesByType("navigation")[0];
+    if (!nav || !nav.loadEventStart) return false;
+    const now = performance.now();
+    return performance.getEntriesByType("resource").some((entry) => entry.initiatorType === "script"
+      && entry.responseEnd > nav.loadEventStart && now - entry.responseEnd < windowMs);
+  }};
+  fix("{_BUSY}", (windowMs) => leaving || hashing || document.readyState !== "complete" || timers.size > 0 || frames.size > 0
+    || requests > 0 || lateScript(windowMs));
 }})()"""
-_QUIET = f"""([quietMs, maxMs, calmMs]) => new Promise((done) => {{
-  if (!document.documentElement) {{ done(true); return; }}
-  const clock = window.{_CHANGE_CLOCK};
-  const quietFor = typeof clock === "function" ? Math.min(calmMs, performance.now() - clock()) : 0;
-  const left = Number.isFinite(quietFor) ? Math.min(quietMs, Math.max(0, quietMs - quietFor)) : quietMs;
-  if (left === 0) {{ done(true); return; }}
-  let timer = null;
-  const finish = () => {{ observer.disconnect(); clearTimeout(timer); clearTimeout(cap); done(true); }};
-  const observer = new MutationObserver(() => {{ clearTimeout(timer); timer = setTimeout(finish, quietMs); }});
+# The quiet window in one document: `quietMs` from its last change (or from the bot's last move, `calmMs` ago);
+# whenever the document has nothing pending, its next rendering and one task after it, `idleMs` at most; re-judged
+# at each change and when the window ends.
+# It answers whether the document then shows any text.
+_QUIET = f"""([quietMs, idleMs, maxMs, calmMs]) => new Promise((done) => {{
+  if (!document.documentElement) {{ done(false); return; }}
+  const clock = window.{_CHANGE_CLOCK}, busy = window.{_BUSY};
+  const timer = window.{_TIMER} || {{set: (f, ms) => setTimeout(f, ms), clear: (id) => clearTimeout(id)}};
+  const start = performance.now();
+  let last = typeof clock === "function" ? Math.max(clock(), start - calmMs) : start;
+  if (!Number.isFinite(last)) last = start;
+  let wait = null, framing = false;
+  const finish = () => {{
+    observer.disconnect(); timer.clear(wait); timer.clear(cap);
+    done(!!(document.body && document.body.innerText.trim()));   // drawn: an app's empty shell is not yet
+  }};
+  const idle = () => typeof busy === "function" && !busy(quietMs);
+  const judge = () => {{
+    timer.clear(wait);
+    const calm = idle();
+    const left = (calm ? Math.min(idleMs, quietMs) : quietMs) - (performance.now() - last);
+    if (left <= 0) {{ finish(); return; }}
+    wait = timer.set(judge, left);
+    if (calm && !framing && timer.frame) {{
+      // What no tracker sees (an observer's callback, a message-channel task) runs by the next rendering and the
+      // task after it: a document unchanged and still idle then is done, within the idle window at the latest.
+      framing = true;
+      const seen = last;
+      timer.frame(() => timer.set(() => {{ framing = false; if (last === seen && idle()) finish(); else judge(); }}, 0));
+    }}
+  }};
+  const observer = new MutationObserver(() => {{ last = performance.now(); judge(); }});
   observer.observe(document.documentElement, {{subtree: true, childList: true, attributes: true, characterData: true}});
-  timer = setTimeout(finish, left);
-  const cap = setTimeout(finish, maxMs);
+  const cap = timer.set(finish, maxMs);
+  judge();
 }})"""
 
+_IDLE_NOW = f"() => typeof window.{_BUSY} === 'function' && !window.{_BUSY}(0)"
 _HAS_TEXT = "() => !!(document.body && document.body.innerText.trim())"
 _DRAWN = """(maxMs) => new Promise((done) => {
   const drawn = () => !!(document.body && document.body.innerText.trim());
@@ -144,6 +252,7 @@ class Session:
     # returns once the inspector has passed it (True) or gave up (False); None in an unattended crawl.
     assist: Callable[[Session, str], Awaitable[bool]] | None = None
     _inflight: set[Request] = field(default_factory=set, repr=False)
+    _drained: asyncio.Event = field(default_factory=asyncio.Event, repr=False)   # set whenever nothing is in flight
     _calm_since: float = field(default=0.0, repr=False)   # loop time of the last action or awaited response
     untouched: bool = field(default=False, repr=False)    # the page is as `open` left it: nothing clicked since
     _watching: bool = field(default=False, repr=False)
@@ -173,6 +282,8 @@ class Session:
         self._watch()
         response = await goto(self.page, url, timeout_s=self.settings.timeouts.navigation_s, limiter=self.limiter,
                               policy=self.policy)
+        # A move within the document (another `#/route` of a single-page app) fires no load: its window counts from here.
+        self._calm_since = asyncio.get_running_loop().time()
         self.untouched = True
         return response
 
@@ -258,10 +369,13 @@ class Session:
         def started(request: Request) -> None:
             if request.resource_type in _WAITED_FOR:
                 self._inflight.add(request)
+                self._drained.clear()
 
         def ended(request: Request) -> None:
             if request in self._inflight:
                 self._inflight.discard(request)
+                if not self._inflight:
+                    self._drained.set()
                 # A page's script handles a fetch's or a script's response after the network is done with it, and
                 # a frame parses its document after: each gets a whole quiet window. The top document is parsed
                 # by the time its load fires, which settling waits for.
@@ -289,17 +403,27 @@ class Session:
         except PlaywrightError:
             pass
         for _ in range(3):  # a render may start one more fetch: follow it, a few times at most
-            while self._inflight and loop.time() < deadline:
-                await asyncio.sleep(0.02)
-            await self._quiet(max(0.0, deadline - loop.time()))
+            if self._inflight:   # woken by the last one's end, not by polling
+                try:
+                    await asyncio.wait_for(self._drained.wait(), timeout=max(0.0, deadline - loop.time()))
+                except asyncio.TimeoutError:
+                    pass
+            drawn = await self._quiet(max(0.0, deadline - loop.time()))
             if loop.time() >= deadline:
                 return
             if not self._inflight:
-                if not await self._blank():
+                if drawn or (drawn is None and not await self._blank()):
                     return
                 # An app's shell: nothing to read yet, its script still fetching what it will draw (a chain of
                 # fetches can leave a gap longer than the quiet window). Wait for the first words, then quiet.
                 await self._until_drawn(max(0.0, deadline - loop.time()))
+
+    async def _idle(self, frame: Frame) -> bool:
+        """Whether `frame`'s document has nothing of its own pending (see `_FOLLOW_CHANGES`)."""
+        try:
+            return bool(await read_frame(frame, _IDLE_NOW, timeout_s=self.settings.timeouts.step_s))
+        except PlaywrightError:
+            return False
 
     async def _blank(self) -> bool:
         """Whether no usable frame shows any text yet (a single-page app's empty shell)."""
@@ -321,19 +445,23 @@ class Session:
         except asyncio.TimeoutError:
             pass
 
-    async def _quiet(self, budget_s: float) -> None:
-        """Until no frame's DOM has changed for QUIET_MS (bounded by `budget_s`)."""
+    async def _quiet(self, budget_s: float) -> bool | None:
+        """Until no frame's DOM has changed for its window (bounded by `budget_s`); then whether some frame shows
+        text, None when no frame could say."""
         if budget_s <= 0:
-            return
+            return None
         calm_ms = int((asyncio.get_running_loop().time() - self._calm_since) * 1000)
-        waits = [frame.evaluate(_QUIET, [QUIET_MS, int(budget_s * 1000), calm_ms])
+        waits = [frame.evaluate(_QUIET, [QUIET_MS, IDLE_MS, int(budget_s * 1000), calm_ms])
                  for frame in usable_frames(self.page)]
         try:
-            await asyncio.wait_for(asyncio.gather(*waits, return_exceptions=True), timeout=budget_s + 0.5)
+            answers = await asyncio.wait_for(asyncio.gather(*waits, return_exceptions=True), timeout=budget_s + 0.5)
         except asyncio.TimeoutError:
             # A page that never quiets answers at the cap; one whose main frame does not answer at all (a script
             # that never yields) never lets the bot act: `read_frame` raises PageStalled for it.
             await read_frame(self.page.main_frame, "() => true", timeout_s=self.settings.timeouts.step_s)
+            return None
+        said = [answer for answer in answers if isinstance(answer, bool)]
+        return any(said) if said else None
 
     async def click(self, candidate: finder.Candidate) -> None:
         """Follow a link or press a button; a link to a new window is opened in this one."""
@@ -355,9 +483,10 @@ class Session:
             self._windows_at_click = len(self._windows)
             await candidate.locator.click(timeout=self.step_ms)
             clicked_at = asyncio.get_running_loop().time()
-            # A script, or a form inside a frame, may start its navigation or its request a moment after the click.
-            for _ in range(5):
-                if self._inflight or navigated():
+            # A script, or a form inside a frame, may start its navigation or its request a moment after the click;
+            # a frame with nothing pending (no timer, request or navigation of its own) will start none.
+            for turn in range(5):
+                if self._inflight or navigated() or (turn == 1 and await self._idle(frame)):
                     break
                 await asyncio.sleep(0.02)
             if not navigated():

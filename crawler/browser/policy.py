@@ -10,13 +10,16 @@ the answers are cached for the check.
 Used at the one navigation choke point (`navigate.goto`) and, through `guard_context`, by a route
 on every browser context, so frames, pop-ups, subresources and redirects obey it too. A refused
 load is `BlockedByPolicy` (a step outcome with its reason); a refused subresource is aborted and
-counted (`blocked`), never an error.
+counted (`blocked`), never an error. Once a host and port is allowed in a check (the answer is cached
+for the check), the route stops asking this process about its requests (`unapproved`): the first
+request to every other one still waits for the policy.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -162,6 +165,7 @@ class NavigationPolicy:
     left: list[str] = field(default_factory=list)
     _allowed: frozenset[str] = field(init=False, repr=False)
     _cache: dict[tuple[str, int], str | None] = field(init=False, repr=False, default_factory=dict)
+    _resolved: set[tuple[str, int]] = field(init=False, repr=False, default_factory=set)   # with addresses
 
     def __post_init__(self) -> None:
         self._allowed = frozenset(allowed_entry(entry) for entry in self.allowed_private if entry.strip())
@@ -198,6 +202,8 @@ class NavigationPolicy:
         return False, None, host, port
 
     def _remember(self, host: str, port: int, addresses: list[str] | None) -> str | None:
+        if addresses:
+            self._resolved.add((host, port))
         self._cache[(host, port)] = self._judge(host, port, addresses)
         return self._cache[(host, port)]
 
@@ -222,6 +228,10 @@ class NavigationPolicy:
         except (OSError, UnicodeError):
             addresses = None
         return self._remember(host, port, addresses)
+
+    def allowed_origins(self) -> list[tuple[str, int]]:
+        """The (host, port) this check has resolved and allowed (an unresolvable name is not among them)."""
+        return [key for key, why in self._cache.items() if why is None and key in self._resolved]
 
     def known_refused(self, url: str) -> bool:
         """Whether `url` was already refused (no resolving: for code that may not wait)."""
@@ -297,9 +307,39 @@ def address_space_overrides(allowed_private: Iterable[str], resolver: SyncResolv
     return ",".join(out)
 
 
+def unapproved(policy: NavigationPolicy) -> str | re.Pattern[str]:
+    """The requests a context's route must still see: all but those to a host and port `policy` has already
+    allowed in this check (resolved to addresses it accepts). The answer is cached for the check, so asking
+    again would only cost a round trip to this process for every subresource; the driver matches the pattern."""
+    origins = []
+    for host, port in sorted(policy.allowed_origins()):
+        shown = re.escape(f"[{host}]" if ":" in host else host)
+        origins.append(f"https?://{shown}:{port}")
+        if port in (80, 443):   # Chromium writes a scheme's default port nowhere in the URL
+            origins.append(f"{'http' if port == 80 else 'https'}://{shown}")
+    return re.compile(f"^(?!(?:{'|'.join(origins)})[/?#])") if origins else "**/*"
+
+
 async def guard_context(context: BrowserContext, policy: NavigationPolicy) -> None:
-    """Make every request of `context` (every page, frame, pop-up, subresource) pass `policy`."""
-    await context.route("**/*", policy.route)
+    """Make every request of `context` (every page, frame, pop-up, subresource) pass `policy`; once a host is
+    allowed, its requests no longer wait for this process (`unapproved`)."""
+    watched: list[str | re.Pattern[str]] = ["**/*"]
+    narrowing = asyncio.Lock()
+
+    async def route(request_route: Route) -> None:
+        await policy.route(request_route)
+        async with narrowing:
+            pattern = unapproved(policy)
+            if pattern == watched[0]:
+                return
+            try:
+                await context.route(pattern, route)   # the new pattern first: no request goes unwatched meanwhile
+                await context.unroute(watched[0], route)
+                watched[0] = pattern
+            except PlaywrightError:
+                pass   # the context closed meanwhile
+
+    await context.route(watched[0], route)
 
 
 async def guard(context: BrowserContext, settings: Settings) -> NavigationPolicy:
